@@ -1,0 +1,31 @@
+# The two quick-start commands (`make demo`, `make test`) set themselves up and are idempotent.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+FIXTURES := tests/fixtures/magenta-oracle/rnn
+
+.PHONY: setup demo test bench
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+# Generate drums and a melody from .mag bundles (the bundled test bundles have random weights;
+# pass your own: make demo DRUMS=drum_kit_rnn.mag MELODY=attention_rnn.mag).
+DRUMS ?= $(FIXTURES)/drum_kit/model.mag
+MELODY ?= $(FIXTURES)/attention_rnn/model.mag
+demo: $(STAMP)
+	$(BIN)/magwidgets info $(DRUMS)
+	$(BIN)/magwidgets generate $(DRUMS) --primer $(FIXTURES)/drum_kit/primer.mid --steps 64 --seed 1 --out demo/drums.mid --force
+	$(BIN)/magwidgets info $(MELODY)
+	$(BIN)/magwidgets generate $(MELODY) --primer $(FIXTURES)/attention_rnn/primer.mid --steps 64 --temperature 0.9 --beam-size 2 --branch-factor 2 --seed 1 --out demo/melody.mid --force
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/event_rnn_speed.py

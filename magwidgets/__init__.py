@@ -1,0 +1,33 @@
+"""magwidgets: Google Magenta's music models on current Python, in NumPy, for Jupyter.
+
+>>> import magwidgets as mw
+>>> model = mw.load_model("drum_kit_rnn.mag")
+>>> sequence = model.generate(steps=32, temperature=1.0, seed=0)
+"""
+
+import warnings as _warnings
+
+with _warnings.catch_warnings():
+    # note-seq imports pydub, which warns about an ffmpeg that magwidgets never uses.
+    _warnings.filterwarnings("ignore", message="Couldn't find ffmpeg", category=RuntimeWarning)
+    import note_seq  # noqa: F401
+
+from magwidgets.errors import BundleError, GenerationError, MagwidgetsError, PrimerError
+from magwidgets.io import to_note_sequence
+from magwidgets.models import CONFIGS, DrumsRNN, EventRNN, Generation, MelodyRNN, load_model
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CONFIGS",
+    "BundleError",
+    "DrumsRNN",
+    "EventRNN",
+    "GenerationError",
+    "Generation",
+    "MagwidgetsError",
+    "MelodyRNN",
+    "PrimerError",
+    "load_model",
+    "to_note_sequence",
+]

@@ -1,0 +1,7 @@
+"""``python -m magwidgets`` runs the command-line interface."""
+
+import sys
+
+from magwidgets.cli import main
+
+sys.exit(main())

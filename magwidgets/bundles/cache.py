@@ -1,0 +1,57 @@
+"""A cache of converted weights, so TensorFlow is needed once per bundle, not per load.
+
+Files are ``<cache>/weights/<sha256 of the bundle>.npz``; ``MAGWIDGETS_CACHE`` overrides the
+platform's user cache folder. Writes are atomic (temporary file, then rename).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import platformdirs
+
+CACHE_FORMAT = 1  # bump when the stored layout changes; old entries are then ignored
+_META_KEY = "__meta__"
+
+
+def cache_dir() -> Path:
+    """The root cache folder (``MAGWIDGETS_CACHE`` or the platform user cache dir)."""
+    override = os.environ.get("MAGWIDGETS_CACHE")
+    return Path(override) if override else Path(platformdirs.user_cache_dir("magwidgets"))
+
+
+def _entry(sha256: str) -> Path:
+    return cache_dir() / "weights" / f"{sha256}.npz"
+
+
+def load_cached(sha256: str) -> tuple[dict[str, np.ndarray], dict] | None:
+    """Weights and metadata cached for this bundle hash, or None when absent or stale."""
+    path = _entry(sha256)
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            meta = json.loads(str(archive[_META_KEY]))
+            if meta.get("format") != CACHE_FORMAT:
+                return None
+            weights = {name: archive[name] for name in archive.files if name != _META_KEY}
+    except (OSError, ValueError, KeyError):
+        return None  # a damaged entry is simply rebuilt
+    return weights, meta
+
+
+def store(sha256: str, weights: dict[str, np.ndarray], meta: dict) -> None:
+    """Write an entry atomically; a cache that cannot be written is not an error."""
+    path = _entry(sha256)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(handle, "wb") as stream:
+            np.savez(stream, **weights, **{_META_KEY: json.dumps({**meta, "format": CACHE_FORMAT})})
+        os.replace(temporary, path)
+    except OSError:
+        return

@@ -1,0 +1,71 @@
+"""The one place that imports TensorFlow: reading TF1 checkpoints and metagraphs.
+
+Called once per bundle, when its weights are not yet in the cache; everything downstream
+works on plain ``dict[str, np.ndarray]``.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from magwidgets.errors import BundleError
+
+
+def _tensorflow():
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    try:
+        import tensorflow as tf
+    except ImportError as err:  # pragma: no cover - depends on the environment
+        raise BundleError(
+            "converting a checkpoint needs TensorFlow once (pip install tensorflow-cpu); "
+            "after that the converted weights are cached and TensorFlow is not needed"
+        ) from err
+    return tf
+
+
+def read_checkpoint_bytes(checkpoint: bytes, source: Path) -> dict[str, np.ndarray]:
+    """Read every variable of a TF1 V1 checkpoint given as the bytes of its single file."""
+    tf = _tensorflow()
+    with tempfile.TemporaryDirectory(prefix="magwidgets-ckpt-") as folder:
+        prefix = os.path.join(folder, "model.ckpt")
+        Path(prefix).write_bytes(checkpoint)
+        try:
+            reader = tf.compat.v1.train.NewCheckpointReader(prefix)
+            names = reader.get_variable_to_shape_map()
+            return {name: np.asarray(reader.get_tensor(name)) for name in names}
+        except Exception as err:  # TF raises many types for corrupt data
+            raise BundleError(
+                f"{source}: the checkpoint inside the bundle cannot be read ({err})"
+            ) from err
+
+
+def state_widths(metagraph: bytes, source: Path) -> list[int] | None:
+    """Widths of the RNN state tensors, in the graph's ``initial_state`` collection order.
+
+    Returns None when the metagraph does not record static shapes (old graphs).
+    """
+    _tensorflow()
+    from tensorflow.core.protobuf import meta_graph_pb2
+
+    graph = meta_graph_pb2.MetaGraphDef()
+    try:
+        graph.ParseFromString(metagraph)
+    except Exception as err:
+        raise BundleError(f"{source}: the metagraph inside the bundle is corrupt ({err})") from err
+    if "initial_state" not in graph.collection_def:
+        return None
+    nodes = {node.name: node for node in graph.graph_def.node}
+    widths = []
+    for tensor_name in graph.collection_def["initial_state"].node_list.value:
+        node = nodes.get(tensor_name.split(":")[0])
+        if node is None or "_output_shapes" not in node.attr:
+            return None
+        shape = node.attr["_output_shapes"].list.shape[0]
+        if len(shape.dim) != 2 or shape.dim[1].size <= 0:
+            return None
+        widths.append(int(shape.dim[1].size))
+    return widths

@@ -1,0 +1,82 @@
+"""The ``magwidgets`` command: inspect a model file or generate MIDI from it."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import note_seq
+
+from magwidgets.errors import MagwidgetsError
+from magwidgets.models.loading import load_model
+
+
+def _info(args: argparse.Namespace) -> None:
+    model = load_model(args.model)
+    network = model.network
+    print(f"file:        {model.source}")
+    print(f"config:      {model.config.id} ({model.config.family})")
+    print(f"description: {model.description}")
+    print(f"layers:      {network.layer_sizes}")
+    if network.attention:
+        print(f"attention:   length {network.attention.length}, around the {network.attention.wraps} "
+              f"{'layer' if network.attention.wraps == 'first' else 'of the stack'}")
+    print(f"encoding:    {model.encoder.input_size} inputs, {model.encoder.num_classes} classes, "
+          f"{model.config.steps_per_quarter} steps per quarter")
+
+
+def _generate(args: argparse.Namespace) -> None:
+    out = Path(args.out)
+    if out.exists() and not args.force:
+        raise MagwidgetsError(f"{out} exists; pass --force to overwrite it")
+    model = load_model(args.model)
+    result = model.generate_with_score(
+        args.primer, steps=args.steps, end_time=args.end_time, qpm=args.qpm,
+        temperature=args.temperature, beam_size=args.beam_size,
+        branch_factor=args.branch_factor, steps_per_iteration=args.steps_per_iteration,
+        seed=args.seed)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    note_seq.sequence_proto_to_midi_file(result.sequence, str(out))
+    print(f"{out}: {len(result.sequence.notes)} notes, {result.sequence.total_time:.2f} s "
+          f"({result.primer_steps} primer steps + {result.generated_steps} generated; "
+          f"log-likelihood {result.log_likelihood:.2f})")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="magwidgets", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    info = commands.add_parser("info", help="describe a .mag bundle")
+    info.add_argument("model", help="path of a Magenta .mag bundle")
+    info.set_defaults(run=_info)
+    generate = commands.add_parser("generate", help="continue a primer (or start fresh) to MIDI")
+    generate.add_argument("model", help="path of a Magenta .mag bundle")
+    generate.add_argument("--out", required=True, help="MIDI file to write")
+    generate.add_argument("--primer", help="MIDI file to continue")
+    length = generate.add_mutually_exclusive_group()
+    length.add_argument("--steps", type=int, help="steps to generate (default: two bars)")
+    length.add_argument("--end-time", type=float, help="end of the generated section, seconds")
+    generate.add_argument("--qpm", type=float, help="tempo when the primer has none (default 120)")
+    generate.add_argument("--temperature", type=float, default=1.0)
+    generate.add_argument("--beam-size", type=int, default=1)
+    generate.add_argument("--branch-factor", type=int, default=1)
+    generate.add_argument("--steps-per-iteration", type=int, default=1)
+    generate.add_argument("--seed", type=int, help="makes the run reproducible")
+    generate.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    generate.set_defaults(run=_generate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``magwidgets`` console script."""
+    args = _parser().parse_args(argv)
+    try:
+        args.run(args)
+    except MagwidgetsError as err:
+        print(f"magwidgets: error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,23 @@
+"""Every exception magwidgets raises on purpose, in one place.
+
+Each subclasses ``ValueError`` (bad input) so callers that already catch that keep working,
+and each message says what was expected and what came in.
+"""
+
+from __future__ import annotations
+
+
+class MagwidgetsError(ValueError):
+    """Base class of all magwidgets errors."""
+
+
+class BundleError(MagwidgetsError):
+    """A model file cannot be read: not a bundle, truncated, corrupt or of an unknown family."""
+
+
+class PrimerError(MagwidgetsError):
+    """The primer cannot be used by this model (polyphonic, too long, several tracks ...)."""
+
+
+class GenerationError(MagwidgetsError):
+    """Generation arguments are invalid (end before start, temperature <= 0, absurd sizes ...)."""

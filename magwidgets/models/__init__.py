@@ -1,0 +1,9 @@
+"""Models: the NumPy event-RNN engine and the Magenta families built on it."""
+
+from magwidgets.models.configs import CONFIGS, RnnConfig
+from magwidgets.models.drums import DrumsRNN
+from magwidgets.models.event_rnn import EventRNN, Generation
+from magwidgets.models.loading import load_model
+from magwidgets.models.melody import MelodyRNN
+
+__all__ = ["CONFIGS", "DrumsRNN", "EventRNN", "Generation", "MelodyRNN", "RnnConfig", "load_model"]

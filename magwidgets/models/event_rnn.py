@@ -1,0 +1,289 @@
+"""Event-sequence RNN models (Magenta's Drums RNN and Melody RNN) on the NumPy network.
+
+``generate`` follows Magenta's sequence generators: the primer is quantized at the config's
+steps per quarter, one track is extracted from it, the RNN is primed with the whole track,
+and the track is extended to the end of the requested section by sampling (beam search
+when ``beam_size`` or ``branch_factor`` > 1). Magenta returns the primer as part of the
+output, re-rendered from the quantized track; so do we.
+"""
+
+from __future__ import annotations
+
+import abc
+import math
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import note_seq
+import numpy as np
+from note_seq import sequences_lib
+from note_seq.protobuf import music_pb2
+
+from magwidgets.errors import GenerationError, PrimerError
+from magwidgets.io.sequences import SequenceLike, to_note_sequence
+from magwidgets.models.beam import Beam, beam_search
+from magwidgets.models.configs import RnnConfig
+from magwidgets.models.lstm import LSTMNetwork, softmax
+
+DEFAULT_BARS = 2  # generated when neither end_time nor steps is given
+MAX_TOTAL_STEPS = 32_768  # about an hour of sixteenths at 120 qpm
+MAX_BEAM_ENTRIES = 1_024  # beam_size * branch_factor sequences run as one batch
+MIN_QPM, MAX_QPM = 1.0, 1_000.0
+_STEP_EPSILON = 1e-6  # seconds or steps of float slack when comparing times
+_QUANTIZATION_ERRORS = (
+    sequences_lib.MultipleTempoError,
+    sequences_lib.MultipleTimeSignatureError,
+    sequences_lib.BadTimeSignatureError,
+    sequences_lib.NegativeTimeError,
+)
+
+
+@dataclass(frozen=True)
+class Generation:
+    """What a generation run produced."""
+
+    sequence: music_pb2.NoteSequence  # primer track + continuation
+    log_likelihood: float  # of the chosen event sequence, at the sampling temperature
+    primer_steps: int
+    generated_steps: int
+
+
+@dataclass(frozen=True)
+class _Section:
+    quantized_primer: music_pb2.NoteSequence
+    qpm: float
+    start_step: int
+    end_step: int
+
+
+def _check_positive_int(name: str, value: int, upper: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 1 <= value <= upper:
+        raise GenerationError(f"{name} must be an integer from 1 to {upper}, got {value!r}")
+
+
+def _sample(probabilities: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One class index per row of ``probabilities`` [entries, classes]."""
+    cdf = np.cumsum(probabilities, axis=1, dtype=np.float64)
+    draws = rng.random(len(probabilities)) * cdf[:, -1]
+    chosen = (cdf < draws[:, None]).sum(axis=1)
+    return np.minimum(chosen, probabilities.shape[1] - 1)
+
+
+class EventRNN(abc.ABC):
+    """A loaded event RNN: ``generate`` music, or ``predict_proba`` for raw model inputs."""
+
+    def __init__(self, config: RnnConfig, network: LSTMNetwork, *, source: Path,
+                 description: str = "") -> None:
+        self.config = config
+        self.network = network
+        self.source = source
+        self.description = description or config.description
+        self.encoder = config.make_encoder()
+
+    def __repr__(self) -> str:
+        attention = self.network.attention
+        extra = f", attention={attention.length}" if attention else ""
+        return (f"{type(self).__name__}(config={self.config.id!r}, "
+                f"layers={self.network.layer_sizes}{extra}, source='{self.source}')")
+
+    # -- hooks for each family ---------------------------------------------------------
+    @abc.abstractmethod
+    def _check_primer(self, sequence: music_pb2.NoteSequence) -> None:
+        """Raise PrimerError if the family cannot continue this primer."""
+
+    @abc.abstractmethod
+    def _extract_track(self, quantized: music_pb2.NoteSequence, start_step: int) -> Any:
+        """The primer's event track, or an empty one starting a step before ``start_step``."""
+
+    @abc.abstractmethod
+    def _to_model_range(self, track: Any) -> int:
+        """Move the track into the model's range in place; return the shift applied."""
+
+    @abc.abstractmethod
+    def _from_model_range(self, track: Any, shift: int) -> None:
+        """Undo ``_to_model_range``."""
+
+    @abc.abstractmethod
+    def _to_sequence(self, track: Any, qpm: float) -> music_pb2.NoteSequence:
+        """Render the event track as a NoteSequence."""
+
+    # -- network -----------------------------------------------------------------------
+    def _network_inputs(self, inputs: np.ndarray) -> np.ndarray:
+        if isinstance(self.encoder, note_seq.OneHotIndexEventSequenceEncoderDecoder):
+            indices = np.asarray(inputs)[..., 0].astype(np.intp)
+            return np.eye(self.encoder.input_depth)[indices]
+        return np.asarray(inputs, dtype=np.float64)
+
+    def predict_proba(self, inputs: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+        """The graph's softmax for Magenta-encoded ``inputs`` [batch, time, input_size],
+        run from the zero state; returns [batch, time, num_classes] probabilities."""
+        inputs = np.asarray(inputs)
+        expected = self.encoder.input_size
+        if inputs.ndim != 3 or inputs.shape[2] != expected or inputs.shape[1] < 1:
+            raise GenerationError(
+                f"inputs must have shape [batch, time, {expected}] for {self.config.id}, "
+                f"got {list(inputs.shape)}")
+        _check_temperature(temperature)
+        logits, _ = self.network.run(self._network_inputs(inputs),
+                                     self.network.zero_state(inputs.shape[0]))
+        return softmax(logits, temperature)
+
+    def _log_likelihood_of_prefix(self, events: list[Any], probabilities: np.ndarray) -> np.ndarray:
+        """Log-likelihood of each track's last ``probabilities.shape[1]`` events."""
+        totals = np.zeros(len(events))
+        length = probabilities.shape[1]
+        for row, track in enumerate(events):
+            start = len(track) - length
+            for offset in range(length):
+                label = self.encoder.events_to_label(track, start + offset)
+                totals[row] += np.log(probabilities[row, offset, label])
+        return totals
+
+    def _step(self, beam: Beam, temperature: float, rng: np.random.Generator) -> Beam:
+        logits, state = self.network.run(self._network_inputs(beam.inputs), beam.state)
+        probabilities = softmax(logits, temperature)
+        with np.errstate(divide="ignore"):
+            scores = beam.scores.copy()
+            if probabilities.shape[1] > 1:  # first step: score the primer too, as Magenta
+                scores += self._log_likelihood_of_prefix(beam.events, probabilities[:, :-1])
+            chosen = _sample(probabilities[:, -1], rng)
+            scores += np.log(probabilities[np.arange(len(chosen)), -1, chosen])
+        for track, index in zip(beam.events, chosen):
+            track.append(self.encoder.class_index_to_event(int(index), track))
+        inputs = np.asarray(self.encoder.get_inputs_batch(beam.events))
+        return Beam(beam.events, inputs, state, scores)
+
+    # -- generation --------------------------------------------------------------------
+    def _plan(self, sequence: music_pb2.NoteSequence, start_time: float | None,
+              end_time: float | None, steps: int | None, qpm: float | None) -> _Section:
+        if sequence.tempos:
+            primer_qpm = sequence.tempos[0].qpm
+            if qpm is not None and abs(qpm - primer_qpm) > 1e-6:
+                raise GenerationError(
+                    f"qpm={qpm} differs from the primer's tempo ({primer_qpm} qpm); "
+                    "leave qpm out to use the primer's")
+            qpm = primer_qpm
+        elif qpm is not None:
+            sequence.tempos.add(qpm=qpm)
+        qpm = note_seq.DEFAULT_QUARTERS_PER_MINUTE if qpm is None else float(qpm)
+        if not MIN_QPM <= qpm <= MAX_QPM:
+            raise GenerationError(f"qpm must be between {MIN_QPM} and {MAX_QPM}, got {qpm}")
+        steps_per_second = note_seq.steps_per_quarter_to_steps_per_second(
+            self.config.steps_per_quarter, qpm)
+        last_end = max((note.end_time for note in sequence.notes), default=0.0)
+        if start_time is None:  # continue on the step where the primer ends
+            start_step = max(1, math.ceil(last_end * steps_per_second - _STEP_EPSILON))
+            start_time = start_step / steps_per_second
+        else:  # Magenta's quantization of a requested section start
+            if start_time < 0:
+                raise GenerationError(f"start_time must be >= 0 seconds, got {start_time}")
+            if last_end > start_time + _STEP_EPSILON:
+                raise PrimerError(
+                    f"the primer ends at {last_end:.3f} s, after the requested start_time "
+                    f"{start_time:.3f} s; this model can only continue a sequence")
+            start_step = max(1, sequences_lib.quantize_to_step(
+                start_time, steps_per_second, quantize_cutoff=0.0))
+        if steps is not None and end_time is not None:
+            raise GenerationError("give either end_time or steps, not both")
+        if steps is not None:
+            _check_positive_int("steps", steps, MAX_TOTAL_STEPS)
+            end_step = start_step + int(steps)
+        elif end_time is not None:
+            if end_time <= start_time:
+                raise GenerationError(
+                    f"end_time ({end_time} s) must be after start_time ({start_time:.3f} s)")
+            end_step = sequences_lib.quantize_to_step(
+                end_time, steps_per_second, quantize_cutoff=1.0)
+        else:
+            end_step = start_step + DEFAULT_BARS * self._steps_per_bar(sequence)
+        if end_step - start_step > MAX_TOTAL_STEPS or end_step > MAX_TOTAL_STEPS * 2:
+            raise GenerationError(
+                f"asked for {end_step - start_step} steps; the limit is {MAX_TOTAL_STEPS} "
+                f"(about an hour of sixteenth notes)")
+        if end_step <= start_step:
+            raise GenerationError(
+                f"the section from {start_time} s to {end_time} s is shorter than one step "
+                f"({1.0 / steps_per_second:.3f} s)")
+        self._warn_if_not_four_four(sequence)
+        try:
+            quantized = note_seq.quantize_note_sequence(sequence, self.config.steps_per_quarter)
+        except _QUANTIZATION_ERRORS as err:
+            raise PrimerError(f"the primer cannot be quantized: {err}") from err
+        return _Section(quantized, qpm, start_step, end_step)
+
+    def _steps_per_bar(self, sequence: music_pb2.NoteSequence) -> int:
+        signature = sequence.time_signatures[0] if sequence.time_signatures else None
+        numerator, denominator = (signature.numerator, signature.denominator) if signature else (4, 4)
+        quarters_per_bar = numerator * 4 / denominator
+        return max(1, round(quarters_per_bar * self.config.steps_per_quarter))
+
+    @staticmethod
+    def _warn_if_not_four_four(sequence: music_pb2.NoteSequence) -> None:
+        for signature in sequence.time_signatures:
+            if (signature.numerator, signature.denominator) != (4, 4):
+                warnings.warn(
+                    f"the primer is in {signature.numerator}/{signature.denominator}; Magenta's "
+                    "models were trained in 4/4, so expect 4/4 phrasing", stacklevel=4)
+                return
+
+    def generate_with_score(self, primer: SequenceLike = None, *,
+                            start_time: float | None = None, end_time: float | None = None,
+                            steps: int | None = None, qpm: float | None = None,
+                            temperature: float = 1.0, beam_size: int = 1,
+                            branch_factor: int = 1, steps_per_iteration: int = 1,
+                            seed: int | None = None) -> Generation:
+        """Like ``generate``, returning the sequence with its log-likelihood."""
+        _check_temperature(temperature)
+        _check_positive_int("beam_size", beam_size, MAX_BEAM_ENTRIES)
+        _check_positive_int("branch_factor", branch_factor, MAX_BEAM_ENTRIES)
+        _check_positive_int("steps_per_iteration", steps_per_iteration, MAX_TOTAL_STEPS)
+        if beam_size * branch_factor > MAX_BEAM_ENTRIES:
+            raise GenerationError(
+                f"beam_size * branch_factor = {beam_size * branch_factor} sequences at once; "
+                f"the limit is {MAX_BEAM_ENTRIES}")
+        sequence = to_note_sequence(primer)
+        self._check_primer(sequence)
+        section = self._plan(sequence, start_time, end_time, steps, qpm)
+        track = self._extract_track(section.quantized_primer, section.start_step)
+        track.set_length(section.start_step - track.start_step)
+        primer_steps = len(track)
+        shift = self._to_model_range(track)
+        inputs = np.asarray(self.encoder.get_inputs_batch([track], full_length=True))
+        initial = Beam([track], inputs, self.network.zero_state(1), np.zeros(1))
+        rng = np.random.default_rng(seed)
+        best = beam_search(
+            initial, lambda beam: self._step(beam, temperature, rng),
+            num_steps=section.end_step - section.start_step, beam_size=beam_size,
+            branch_factor=branch_factor, steps_per_iteration=steps_per_iteration)
+        track = best.events[0]
+        self._from_model_range(track, shift)
+        return Generation(
+            sequence=self._to_sequence(track, section.qpm),
+            log_likelihood=float(best.scores[0]),
+            primer_steps=primer_steps,
+            generated_steps=len(track) - primer_steps,
+        )
+
+    def generate(self, primer: SequenceLike = None, *, start_time: float | None = None,
+                 end_time: float | None = None, steps: int | None = None,
+                 qpm: float | None = None, temperature: float = 1.0, beam_size: int = 1,
+                 branch_factor: int = 1, steps_per_iteration: int = 1,
+                 seed: int | None = None) -> music_pb2.NoteSequence:
+        """Continue ``primer`` (NoteSequence, PrettyMIDI, MIDI path or None).
+
+        The section to fill is ``start_time``..``end_time`` in seconds (quantized as Magenta
+        does), or ``steps`` steps from ``start_time``; by default generation continues on
+        the step where the primer's last note ends, for two bars. ``qpm`` comes from the
+        primer, else this argument, else 120. ``seed`` makes the run reproducible.
+        """
+        return self.generate_with_score(
+            primer, start_time=start_time, end_time=end_time, steps=steps, qpm=qpm,
+            temperature=temperature, beam_size=beam_size, branch_factor=branch_factor,
+            steps_per_iteration=steps_per_iteration, seed=seed).sequence
+
+
+def _check_temperature(temperature: float) -> None:
+    if not np.isfinite(temperature) or temperature <= 0:
+        raise GenerationError(f"temperature must be a positive number, got {temperature!r}")

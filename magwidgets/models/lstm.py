@@ -1,0 +1,165 @@
+"""A NumPy LSTM stack with Magenta's attention wrapper: the network behind every event RNN.
+
+Semantics follow TF1's ``BasicLSTMCell`` (one fused kernel over ``[inputs, h]``, gates in
+the order i, j, f, o, forget bias +1) and tf.contrib's ``AttentionCellWrapper``
+(arXiv:1601.06733), wrapping either the first layer (Magenta >= 1.0) or the whole stack
+(older bundles). Arithmetic is done in the weights' dtype; the loader uses float64, so a
+row's result does not depend on the batch it runs in or on the BLAS kernel (Magenta's
+attention configs amplify float32 rounding until argmax choices flip).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+FORGET_BIAS = 1.0  # BasicLSTMCell's default, added to the forget gate pre-activation
+
+State = tuple[np.ndarray, ...]
+"""RNN state: per layer ``c, h`` ([batch, units] each), then attention ``attns``
+([batch, attn_size]) and ``attn_states`` ([batch, attn_length, attn_size]) if present."""
+
+
+@dataclass(frozen=True)
+class LSTMLayer:
+    """One BasicLSTMCell: ``kernel`` [input + units, 4 * units], ``bias`` [4 * units]."""
+
+    kernel: np.ndarray
+    bias: np.ndarray
+
+    @property
+    def units(self) -> int:
+        return self.kernel.shape[1] // 4
+
+
+@dataclass(frozen=True)
+class Attention:
+    """AttentionCellWrapper weights and where it sits ("first" layer or whole "stack")."""
+
+    wraps: Literal["first", "stack"]
+    length: int
+    input_kernel: np.ndarray  # [input + attn_size, input]
+    input_bias: np.ndarray
+    attn_w: np.ndarray  # [attn_size, attn_vec_size] (the 1x1 conv kernel)
+    attn_v: np.ndarray  # [attn_vec_size]
+    query_kernel: np.ndarray  # [wrapped state size, attn_vec_size]
+    query_bias: np.ndarray
+    output_kernel: np.ndarray  # [cell output + attn_size, attn_size]
+    output_bias: np.ndarray
+
+    @property
+    def size(self) -> int:
+        return self.attn_w.shape[0]
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 0.5 * (np.tanh(0.5 * x) + 1.0)  # the logistic function, without exp overflow
+
+
+def _lstm_step(layer: LSTMLayer, x: np.ndarray, c: np.ndarray, h: np.ndarray):
+    gates = np.concatenate([x, h], axis=1) @ layer.kernel + layer.bias
+    i, j, f, o = np.split(gates, 4, axis=1)
+    new_c = c * _sigmoid(f + FORGET_BIAS) + _sigmoid(i) * np.tanh(j)
+    new_h = np.tanh(new_c) * _sigmoid(o)
+    return new_c, new_h
+
+
+def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    """Softmax of ``logits / temperature`` over the last axis, in the dtype of ``logits``."""
+    scaled = logits / temperature
+    scaled -= scaled.max(axis=-1, keepdims=True)
+    exp = np.exp(scaled)
+    return exp / exp.sum(axis=-1, keepdims=True)
+
+
+@dataclass(frozen=True)
+class LSTMNetwork:
+    """Stacked LSTM (+ optional attention) followed by the linear output layer."""
+
+    layers: tuple[LSTMLayer, ...]
+    attention: Attention | None
+    output_kernel: np.ndarray  # [last units, num logits]
+    output_bias: np.ndarray
+
+    @property
+    def input_size(self) -> int:
+        first = self.layers[0]
+        if self.attention is not None and self.attention.wraps == "first":
+            return self.attention.input_kernel.shape[1]
+        return first.kernel.shape[0] - first.units
+
+    @property
+    def layer_sizes(self) -> list[int]:
+        return [layer.units for layer in self.layers]
+
+    @property
+    def num_logits(self) -> int:
+        return self.output_kernel.shape[1]
+
+    def zero_state(self, batch_size: int) -> State:
+        """The all-zero state the graph starts from."""
+        dtype = self.output_kernel.dtype
+        parts: list[np.ndarray] = []
+        for layer in self.layers:
+            parts += [np.zeros((batch_size, layer.units), dtype)] * 2
+        if self.attention is not None:
+            size, length = self.attention.size, self.attention.length
+            parts += [np.zeros((batch_size, size), dtype),
+                      np.zeros((batch_size, length, size), dtype)]
+        return tuple(parts)
+
+    def _attend(self, query: np.ndarray, attns: np.ndarray, attn_states: np.ndarray,
+                cell_output: np.ndarray):
+        att = self.attention
+        hidden_features = attn_states @ att.attn_w
+        y = query @ att.query_kernel + att.query_bias
+        scores = np.sum(att.attn_v * np.tanh(hidden_features + y[:, None, :]), axis=2)
+        weights = softmax(scores)
+        new_attns = np.sum(weights[:, :, None] * attn_states, axis=1)
+        output = np.concatenate([cell_output, new_attns], axis=1) @ att.output_kernel
+        output += att.output_bias
+        new_attn_states = np.concatenate([attn_states[:, 1:], output[:, None, :]], axis=1)
+        return output, new_attns, new_attn_states
+
+    def _run_layers(self, x: np.ndarray, cells: list[np.ndarray], first: int, last: int):
+        for index in range(first, last):
+            c, h = _lstm_step(self.layers[index], x, cells[2 * index], cells[2 * index + 1])
+            cells[2 * index], cells[2 * index + 1] = c, h
+            x = h
+        return x
+
+    def step(self, x: np.ndarray, state: State) -> tuple[np.ndarray, State]:
+        """Advance one time step: ``x`` [batch, input] -> (logits [batch, num_logits], state)."""
+        x = x.astype(self.output_kernel.dtype, copy=False)
+        num_cells = 2 * len(self.layers)
+        cells = list(state[:num_cells])
+        att = self.attention
+        if att is None:
+            output = self._run_layers(x, cells, 0, len(self.layers))
+            extra: tuple[np.ndarray, ...] = ()
+        else:
+            attns, attn_states = state[num_cells:]
+            x = np.concatenate([x, attns], axis=1) @ att.input_kernel + att.input_bias
+            wrapped = 1 if att.wraps == "first" else len(self.layers)
+            cell_output = self._run_layers(x, cells, 0, wrapped)
+            query = np.concatenate(cells[:2 * wrapped], axis=1)  # c0, h0, c1, h1 ...
+            output, attns, attn_states = self._attend(query, attns, attn_states, cell_output)
+            output = self._run_layers(output, cells, wrapped, len(self.layers))
+            extra = (attns, attn_states)
+        logits = output @ self.output_kernel + self.output_bias
+        return logits, tuple(cells) + extra
+
+    def run(self, inputs: np.ndarray, state: State) -> tuple[np.ndarray, State]:
+        """Run a whole input batch [batch, time, input] -> (logits [batch, time, n], state)."""
+        logits = []
+        for t in range(inputs.shape[1]):
+            step_logits, state = self.step(inputs[:, t], state)
+            logits.append(step_logits)
+        return np.stack(logits, axis=1), state
+
+
+def take_state(state: State, indices: np.ndarray) -> State:
+    """Select (and reorder or repeat) batch entries of a state."""
+    return tuple(part[indices] for part in state)
