@@ -3,7 +3,8 @@
 Names seen in released bundles:
   * current:  ``rnn/multi_rnn_cell/cell_0/basic_lstm_cell/kernel`` and ``.../bias``
   * TF 1.0-1.2: ``weights`` / ``biases`` instead of ``kernel`` / ``bias``
-  * TF <= 0.12: ``RNN/MultiRNNCell/Cell0/BasicLSTMCell/Linear/Matrix`` and ``.../Bias``
+  * TF <= 0.12: ``RNN/MultiRNNCell/Cell0/BasicLSTMCell/Linear/Matrix`` and ``.../Bias``,
+    attention ``Attention/AttnW`` and ``AttnV``
   * attention on the first layer: ``rnn/multi_rnn_cell/cell_0/attention_cell_wrapper/...``
   * attention around the whole stack: ``rnn/attention_cell_wrapper/multi_rnn_cell/...``
 The output layer is ``fully_connected/weights`` + ``biases`` (tf-slim) or ``kernel`` + ``bias``.
@@ -27,6 +28,8 @@ _SEGMENT_ALIASES = {
     "attentioncellwrapper": "attention_cell_wrapper",
     "attention": "attention",
     "attnoutputprojection": "attn_output_projection",
+    "attnw": "attn_w",  # TF 0.12's contrib AttentionCellWrapper spelled these AttnW / AttnV
+    "attnv": "attn_v",
     "matrix": "kernel",
     "weights": "kernel",
     "biases": "bias",
@@ -75,8 +78,8 @@ def _require(weights: dict[str, np.ndarray], name: str, source: Path) -> np.ndar
         return weights[name].astype(COMPUTE_DTYPE)
     except KeyError:
         raise BundleError(
-            f"{source}: the checkpoint has no variable '{name}' "
-            f"(it has: {', '.join(sorted(weights)[:12])} ...)"
+            f"{source}: the checkpoint has no variable '{name}' (names in today's spelling; "
+            f"it has: {', '.join(sorted(weights)[:12])} ...)"
         ) from None
 
 

@@ -17,6 +17,7 @@ from magwidgets.errors import BundleError
 
 def _tensorflow():
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # we only read files; keeps the log quiet
     try:
         import tensorflow as tf
     except ImportError as err:  # pragma: no cover - depends on the environment
