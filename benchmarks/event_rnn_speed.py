@@ -20,7 +20,6 @@ Usage: ``python benchmarks/event_rnn_speed.py [--check]``; with ``--check`` the 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -31,7 +30,8 @@ from pathlib import Path
 
 import magwidgets as mw
 
-FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "magenta-oracle" / "full-size"
+REPO_ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = REPO_ROOT.parent / "shared" / "fixtures" / "magenta-oracle" / "full-size"
 SKIPPED = ("polyphony", "performance_with_dynamics")  # families the loader does not run yet
 TARGET_SPEEDUP = 5.0
 STEPS = 64
@@ -109,6 +109,5 @@ def main() -> int:
 
 if __name__ == "__main__":
     with tempfile.TemporaryDirectory(prefix="magwidgets-bench-") as cache:
-        os.environ["MAGWIDGETS_CACHE"] = cache
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # quiet the one-time conversion
+        os.environ["MAGWIDGETS_CACHE"] = cache  # read at load time; the subprocesses inherit it
         sys.exit(main())

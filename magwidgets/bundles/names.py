@@ -74,30 +74,32 @@ COMPUTE_DTYPE = np.float64  # see magwidgets.models.lstm: batch-independent resu
 
 
 def _require(weights: dict[str, np.ndarray], name: str, source: Path) -> np.ndarray:
+    """The variable ``name`` in the compute dtype; matrices transposed to [outputs, inputs]."""
     try:
-        return weights[name].astype(COMPUTE_DTYPE)
+        value = weights[name].astype(COMPUTE_DTYPE)
     except KeyError:
         raise BundleError(
             f"{source}: the checkpoint has no variable '{name}' (names in today's spelling; "
             f"it has: {', '.join(sorted(weights)[:12])} ...)"
         ) from None
+    return np.ascontiguousarray(value.T) if value.ndim == 2 else value
 
 
 def _attention(weights, prefix: str, wraps: str, length: int, source: Path) -> Attention:
     def get(name: str) -> np.ndarray:
         return _require(weights, prefix + name, source)
 
-    attn_w = get("attention/attn_w")
+    conv_kernel = get("attention/attn_w")  # [1, 1, attn_size, attn_vec_size]
     return Attention(
         wraps=wraps,  # type: ignore[arg-type]
         length=length,
-        input_kernel=get("kernel"),
+        input_weight=get("kernel"),
         input_bias=get("bias"),
-        attn_w=attn_w.reshape(attn_w.shape[-2], attn_w.shape[-1]),
+        attn_w=np.ascontiguousarray(conv_kernel.reshape(conv_kernel.shape[-2:]).T),
         attn_v=get("attention/attn_v"),
-        query_kernel=get("attention/kernel"),
+        query_weight=get("attention/kernel"),
         query_bias=get("attention/bias"),
-        output_kernel=get("attn_output_projection/kernel"),
+        output_weight=get("attn_output_projection/kernel"),
         output_bias=get("attn_output_projection/bias"),
     )
 
@@ -150,6 +152,6 @@ def build_network(weights: dict[str, np.ndarray], attention_length: int | None,
     return LSTMNetwork(
         layers=tuple(layers),
         attention=attention,
-        output_kernel=_require(weights, "fully_connected/kernel", source),
+        output_weight=_require(weights, "fully_connected/kernel", source),
         output_bias=_require(weights, "fully_connected/bias", source),
     )

@@ -18,6 +18,19 @@ import numpy as np
 from magwidgets.models.lstm import State, take_state
 
 
+def copy_track(track: Any) -> Any:
+    """A copy of a note-seq event sequence that can be extended on its own.
+
+    Its events (ints, frozensets, event tuples) are immutable, so a new event list is a
+    complete copy -- much cheaper than ``copy.deepcopy`` of every event.
+    """
+    if not hasattr(track, "_events"):
+        return copy.deepcopy(track)
+    clone = copy.copy(track)
+    clone._events = list(track._events)
+    return clone
+
+
 @dataclass
 class Beam:
     """Entries being extended together: one event sequence, input and state row each."""
@@ -26,18 +39,21 @@ class Beam:
     inputs: np.ndarray  # [entries, time, input] fed at the next step
     state: State
     scores: np.ndarray  # [entries]: total log-likelihood so far
+    # Entry i has the same inputs and state as entry same_as[i] (set right after
+    # branching), so the network need run only once for each of them.
+    same_as: np.ndarray | None = None
 
     def take(self, indices: list[int] | np.ndarray) -> "Beam":
         """Entries at ``indices``; an entry picked twice gets its own copy of its events."""
-        seen: set[int] = set()
-        events = []
-        for index in indices:
-            index = int(index)
-            events.append(copy.deepcopy(self.events[index]) if index in seen else self.events[index])
-            seen.add(index)
+        first_position: dict[int, int] = {}
+        events, same_as = [], []
+        for position, index in enumerate(int(i) for i in indices):
+            repeated = index in first_position
+            events.append(copy_track(self.events[index]) if repeated else self.events[index])
+            same_as.append(first_position.setdefault(index, position))
         indices = np.asarray(indices, dtype=np.intp)
         return Beam(events, self.inputs[indices], take_state(self.state, indices),
-                    self.scores[indices])
+                    self.scores[indices], np.asarray(same_as, dtype=np.intp))
 
 
 StepFn = Callable[[Beam], Beam]

@@ -12,6 +12,8 @@ from typing import Any, Callable
 
 import note_seq
 
+from magwidgets.models.key_melody import FastKeyMelodyEncoderDecoder
+
 DEFAULT_STEPS_PER_QUARTER = 4  # sixteenth notes
 MELODY_MIN_NOTE = 48  # inclusive, C3
 MELODY_MAX_NOTE = 84  # exclusive, C6
@@ -93,7 +95,7 @@ CONFIGS: dict[str, RnnConfig] = {
             id="attention_rnn",
             family="melody_rnn",
             description="Melody RNN with lookback encoding and attention.",
-            make_encoder=lambda: note_seq.KeyMelodyEncoderDecoder(
+            make_encoder=lambda: FastKeyMelodyEncoderDecoder(
                 min_note=MELODY_MIN_NOTE, max_note=MELODY_MAX_NOTE),
             default_attention_length=40,
         ),

@@ -20,12 +20,7 @@ class DrumsRNN(EventRNN):
         track = note_seq.DrumTrack()
         track.from_quantized_sequence(quantized, search_start_step=0, gap_bars=float("inf"),
                                       ignore_is_drum=True)
-        if track:
-            return track
-        steps_per_bar = int(note_seq.steps_per_bar_in_quantized_sequence(quantized))
-        return note_seq.DrumTrack([], start_step=max(0, start_step - 1),
-                                  steps_per_bar=steps_per_bar,
-                                  steps_per_quarter=self.config.steps_per_quarter)
+        return track if track else self._empty_track(note_seq.DrumTrack, quantized, start_step)
 
     def _to_model_range(self, track) -> int:
         return 0

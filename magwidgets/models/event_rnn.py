@@ -25,7 +25,7 @@ from magwidgets.errors import GenerationError, PrimerError
 from magwidgets.io.sequences import SequenceLike, to_note_sequence
 from magwidgets.models.beam import Beam, beam_search
 from magwidgets.models.configs import RnnConfig
-from magwidgets.models.lstm import LSTMNetwork, softmax
+from magwidgets.models.lstm import LSTMNetwork, softmax, take_state
 
 DEFAULT_BARS = 2  # generated when neither end_time nor steps is given
 MAX_TOTAL_STEPS = 32_768  # about an hour of sixteenths at 120 qpm
@@ -95,7 +95,14 @@ class EventRNN(abc.ABC):
 
     @abc.abstractmethod
     def _extract_track(self, quantized: music_pb2.NoteSequence, start_step: int) -> Any:
-        """The primer's event track, or an empty one starting a step before ``start_step``."""
+        """The primer's event track, or ``_empty_track`` when it has none."""
+
+    def _empty_track(self, track_type: type, quantized: music_pb2.NoteSequence,
+                     start_step: int) -> Any:
+        """An empty track starting one step before ``start_step``, as Magenta makes it."""
+        steps_per_bar = int(note_seq.steps_per_bar_in_quantized_sequence(quantized))
+        return track_type([], start_step=max(0, start_step - 1), steps_per_bar=steps_per_bar,
+                          steps_per_quarter=self.config.steps_per_quarter)
 
     @abc.abstractmethod
     def _to_model_range(self, track: Any) -> int:
@@ -141,8 +148,17 @@ class EventRNN(abc.ABC):
                 totals[row] += np.log(probabilities[row, offset, label])
         return totals
 
+    def _run_network(self, beam: Beam):
+        """Logits and next state for every entry, computing each distinct entry once."""
+        if beam.same_as is None:
+            return self.network.run(self._network_inputs(beam.inputs), beam.state)
+        distinct, expand = np.unique(beam.same_as, return_inverse=True)
+        logits, state = self.network.run(self._network_inputs(beam.inputs[distinct]),
+                                         take_state(beam.state, distinct))
+        return logits[expand], take_state(state, expand)
+
     def _step(self, beam: Beam, temperature: float, rng: np.random.Generator) -> Beam:
-        logits, state = self.network.run(self._network_inputs(beam.inputs), beam.state)
+        logits, state = self._run_network(beam)
         probabilities = softmax(logits, temperature)
         with np.errstate(divide="ignore"):
             scores = beam.scores.copy()

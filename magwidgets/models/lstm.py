@@ -6,6 +6,9 @@ the order i, j, f, o, forget bias +1) and tf.contrib's ``AttentionCellWrapper``
 (older bundles). Arithmetic is done in the weights' dtype; the loader uses float64, so a
 row's result does not depend on the batch it runs in or on the BLAS kernel (Magenta's
 attention configs amplify float32 rounding until argmax choices flip).
+
+Weight matrices are stored transposed, ``[outputs, inputs]``: BLAS multiplies a few rows
+several times faster that way round (``W @ x.T``) than as ``x @ W``.
 """
 
 from __future__ import annotations
@@ -18,20 +21,27 @@ import numpy as np
 FORGET_BIAS = 1.0  # BasicLSTMCell's default, added to the forget gate pre-activation
 
 State = tuple[np.ndarray, ...]
-"""RNN state: per layer ``c, h`` ([batch, units] each), then attention ``attns``
-([batch, attn_size]) and ``attn_states`` ([batch, attn_length, attn_size]) if present."""
+"""RNN state: per layer ``c, h`` ([batch, units] each); then, with attention, ``attns``
+([batch, attn_size]), ``attn_states`` ([batch, attn_length, attn_size]) and their
+projections ``attn_states @ attn_w`` ([batch, attn_length, attn_vec_size]), kept so each
+step projects only the newest state."""
+
+
+def linear(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    """``x @ weight.T + bias`` for ``x`` [batch, inputs] and ``weight`` [outputs, inputs]."""
+    return (weight @ x.T).T + bias
 
 
 @dataclass(frozen=True)
 class LSTMLayer:
-    """One BasicLSTMCell: ``kernel`` [input + units, 4 * units], ``bias`` [4 * units]."""
+    """One BasicLSTMCell: ``weight`` [4 * units, input + units], ``bias`` [4 * units]."""
 
-    kernel: np.ndarray
+    weight: np.ndarray
     bias: np.ndarray
 
     @property
     def units(self) -> int:
-        return self.kernel.shape[1] // 4
+        return self.weight.shape[0] // 4
 
 
 @dataclass(frozen=True)
@@ -40,18 +50,18 @@ class Attention:
 
     wraps: Literal["first", "stack"]
     length: int
-    input_kernel: np.ndarray  # [input + attn_size, input]
+    input_weight: np.ndarray  # [input, input + attn_size]
     input_bias: np.ndarray
-    attn_w: np.ndarray  # [attn_size, attn_vec_size] (the 1x1 conv kernel)
+    attn_w: np.ndarray  # [attn_vec_size, attn_size] (the 1x1 conv kernel)
     attn_v: np.ndarray  # [attn_vec_size]
-    query_kernel: np.ndarray  # [wrapped state size, attn_vec_size]
+    query_weight: np.ndarray  # [attn_vec_size, wrapped state size]
     query_bias: np.ndarray
-    output_kernel: np.ndarray  # [cell output + attn_size, attn_size]
+    output_weight: np.ndarray  # [attn_size, cell output + attn_size]
     output_bias: np.ndarray
 
     @property
     def size(self) -> int:
-        return self.attn_w.shape[0]
+        return self.attn_w.shape[1]
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -59,7 +69,7 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 def _lstm_step(layer: LSTMLayer, x: np.ndarray, c: np.ndarray, h: np.ndarray):
-    gates = np.concatenate([x, h], axis=1) @ layer.kernel + layer.bias
+    gates = linear(np.concatenate([x, h], axis=1), layer.weight, layer.bias)
     i, j, f, o = np.split(gates, 4, axis=1)
     new_c = c * _sigmoid(f + FORGET_BIAS) + _sigmoid(i) * np.tanh(j)
     new_h = np.tanh(new_c) * _sigmoid(o)
@@ -80,15 +90,15 @@ class LSTMNetwork:
 
     layers: tuple[LSTMLayer, ...]
     attention: Attention | None
-    output_kernel: np.ndarray  # [last units, num logits]
+    output_weight: np.ndarray  # [num logits, last units]
     output_bias: np.ndarray
 
     @property
     def input_size(self) -> int:
+        if self.attention is not None:
+            return self.attention.input_weight.shape[0]
         first = self.layers[0]
-        if self.attention is not None and self.attention.wraps == "first":
-            return self.attention.input_kernel.shape[1]
-        return first.kernel.shape[0] - first.units
+        return first.weight.shape[1] - first.units
 
     @property
     def layer_sizes(self) -> list[int]:
@@ -96,32 +106,33 @@ class LSTMNetwork:
 
     @property
     def num_logits(self) -> int:
-        return self.output_kernel.shape[1]
+        return self.output_weight.shape[0]
 
     def zero_state(self, batch_size: int) -> State:
         """The all-zero state the graph starts from."""
-        dtype = self.output_kernel.dtype
+        dtype = self.output_weight.dtype
         parts: list[np.ndarray] = []
         for layer in self.layers:
             parts += [np.zeros((batch_size, layer.units), dtype)] * 2
         if self.attention is not None:
-            size, length = self.attention.size, self.attention.length
-            parts += [np.zeros((batch_size, size), dtype),
-                      np.zeros((batch_size, length, size), dtype)]
+            att = self.attention
+            parts += [np.zeros((batch_size, att.size), dtype),
+                      np.zeros((batch_size, att.length, att.size), dtype),
+                      np.zeros((batch_size, att.length, att.attn_w.shape[0]), dtype)]
         return tuple(parts)
 
-    def _attend(self, query: np.ndarray, attns: np.ndarray, attn_states: np.ndarray,
-                cell_output: np.ndarray):
+    def _attend(self, query, attn_states, attn_features, cell_output):
         att = self.attention
-        hidden_features = attn_states @ att.attn_w
-        y = query @ att.query_kernel + att.query_bias
-        scores = np.sum(att.attn_v * np.tanh(hidden_features + y[:, None, :]), axis=2)
+        y = linear(query, att.query_weight, att.query_bias)
+        scores = np.sum(att.attn_v * np.tanh(attn_features + y[:, None, :]), axis=2)
         weights = softmax(scores)
         new_attns = np.sum(weights[:, :, None] * attn_states, axis=1)
-        output = np.concatenate([cell_output, new_attns], axis=1) @ att.output_kernel
-        output += att.output_bias
+        output = linear(np.concatenate([cell_output, new_attns], axis=1),
+                        att.output_weight, att.output_bias)
+        new_feature = (att.attn_w @ output.T).T
         new_attn_states = np.concatenate([attn_states[:, 1:], output[:, None, :]], axis=1)
-        return output, new_attns, new_attn_states
+        new_features = np.concatenate([attn_features[:, 1:], new_feature[:, None, :]], axis=1)
+        return output, (new_attns, new_attn_states, new_features)
 
     def _run_layers(self, x: np.ndarray, cells: list[np.ndarray], first: int, last: int):
         for index in range(first, last):
@@ -132,23 +143,22 @@ class LSTMNetwork:
 
     def step(self, x: np.ndarray, state: State) -> tuple[np.ndarray, State]:
         """Advance one time step: ``x`` [batch, input] -> (logits [batch, num_logits], state)."""
-        x = x.astype(self.output_kernel.dtype, copy=False)
+        x = x.astype(self.output_weight.dtype, copy=False)
         num_cells = 2 * len(self.layers)
         cells = list(state[:num_cells])
         att = self.attention
         if att is None:
             output = self._run_layers(x, cells, 0, len(self.layers))
-            extra: tuple[np.ndarray, ...] = ()
+            extra: State = ()
         else:
-            attns, attn_states = state[num_cells:]
-            x = np.concatenate([x, attns], axis=1) @ att.input_kernel + att.input_bias
+            attns, attn_states, attn_features = state[num_cells:]
+            x = linear(np.concatenate([x, attns], axis=1), att.input_weight, att.input_bias)
             wrapped = 1 if att.wraps == "first" else len(self.layers)
             cell_output = self._run_layers(x, cells, 0, wrapped)
             query = np.concatenate(cells[:2 * wrapped], axis=1)  # c0, h0, c1, h1 ...
-            output, attns, attn_states = self._attend(query, attns, attn_states, cell_output)
+            output, extra = self._attend(query, attn_states, attn_features, cell_output)
             output = self._run_layers(output, cells, wrapped, len(self.layers))
-            extra = (attns, attn_states)
-        logits = output @ self.output_kernel + self.output_bias
+        logits = linear(output, self.output_weight, self.output_bias)
         return logits, tuple(cells) + extra
 
     def run(self, inputs: np.ndarray, state: State) -> tuple[np.ndarray, State]:

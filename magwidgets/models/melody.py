@@ -42,12 +42,7 @@ class MelodyRNN(EventRNN):
                     "the primer is polyphonic once quantized to "
                     f"{self.config.steps_per_quarter} steps per quarter: two notes start on "
                     "the same step; a melody model needs one note at a time") from err
-        if melody:
-            return melody
-        steps_per_bar = int(note_seq.steps_per_bar_in_quantized_sequence(quantized))
-        return note_seq.Melody([], start_step=max(0, start_step - 1),
-                               steps_per_bar=steps_per_bar,
-                               steps_per_quarter=self.config.steps_per_quarter)
+        return melody if melody else self._empty_track(note_seq.Melody, quantized, start_step)
 
     def _to_model_range(self, track) -> int:
         return track.squash(self.config.min_note, self.config.max_note,
