@@ -7,7 +7,10 @@ primer (encoding, network, sampling and beam bookkeeping, as Magenta's figure in
 divided by the generated steps, for batch 1 (beam 1, branch 1) and for beam 4 x branch 2.
 It reports the median of several runs after one warm-up.
 
-Target: at least 5x faster per step than Magenta 2.1.4 on the same 2-core machine.
+Target: at least 5x faster per step than Magenta 2.1.4 on the same 2-core machine. With
+``MAGENTA_PYTHON`` set to the interpreter of a Magenta 2.1.4 venv, Magenta is measured side
+by side (``magenta_reference.py``); otherwise the ratio uses the figures the fixtures README
+gives for this kind of machine.
 
 It also checks, in a fresh interpreter, that loading a bundle whose weights are cached and
 generating from it does not import TensorFlow, and times that ``import magwidgets`` + load.
@@ -20,6 +23,7 @@ Usage: ``python benchmarks/event_rnn_speed.py [--check]``; with ``--check`` the 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -37,8 +41,9 @@ TARGET_SPEEDUP = 5.0
 STEPS = 64
 REPEATS = 7
 COLD_RUNS = 5
-# Magenta 2.1.4, ms per RNN step on a 2-core machine: {bundle: {(beam_size, branch_factor): ms}}
-MAGENTA_MS: dict[str, dict[tuple[int, int], float]] = {
+# Magenta 2.1.4, ms per RNN step on a 2-core machine (fixtures README):
+# {bundle: {(beam_size, branch_factor): ms}}
+MAGENTA_README_MS: dict[str, dict[tuple[int, int], float]] = {
     "drum_kit": {(1, 1): 2.7, (4, 2): 7.7},
     "attention_rnn": {(1, 1): 2.0, (4, 2): 4.0},
 }
@@ -78,17 +83,32 @@ def cold_load(path: Path) -> tuple[float, bool]:
     return statistics.median(s for s, _ in runs), any(tf for _, tf in runs)
 
 
+def magenta_figures() -> tuple[dict[str, dict[tuple[int, int], float]], str]:
+    """Magenta's ms/step: measured now with MAGENTA_PYTHON if set, else the README's."""
+    python = os.environ.get("MAGENTA_PYTHON")
+    if not python:
+        return MAGENTA_README_MS, "Magenta figures from the fixtures README"
+    script = Path(__file__).with_name("magenta_reference.py")
+    result = subprocess.run([python, str(script)], check=True, capture_output=True, text=True)
+    measured = json.loads(result.stdout)
+    figures = {name: {tuple(int(n) for n in key.split("x")): ms for key, ms in runs.items()}
+               for name, runs in measured.items()}
+    return figures, f"Magenta 2.1.4 measured side by side ({python})"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="exit 1 if any target fails")
     args = parser.parse_args()
 
+    magenta_ms, source = magenta_figures()
     print(f"bundles: {FIXTURES}  ({STEPS} steps from an empty primer, median of {REPEATS})")
+    print(source)
     print(f"skipped (not supported yet): {', '.join(SKIPPED)}\n")
     print(f"{'bundle':<15}{'beam x branch':>14}{'ours ms/step':>14}{'Magenta':>10}"
           f"{'speed-up':>10}  target {TARGET_SPEEDUP:g}x")
     failures = 0
-    for name, figures in MAGENTA_MS.items():
+    for name, figures in magenta_ms.items():
         model = mw.load_model(FIXTURES / f"{name}.mag")  # converts once, warming the cache
         for (beam_size, branch_factor), magenta in figures.items():
             ours = ms_per_step(model, beam_size, branch_factor)
@@ -98,7 +118,7 @@ def main() -> int:
             print(f"{name:<15}{f'{beam_size} x {branch_factor}':>14}{ours:>14.3f}{magenta:>10.1f}"
                   f"{speedup:>9.1f}x  {'PASS' if passed else 'FAIL'}")
 
-    bundle = FIXTURES / f"{next(iter(MAGENTA_MS))}.mag"
+    bundle = FIXTURES / f"{next(iter(magenta_ms))}.mag"
     seconds, tensorflow = cold_load(bundle)
     failures += tensorflow
     print(f"\nfresh interpreter, cached {bundle.name}: import magwidgets + load_model "

@@ -1,0 +1,65 @@
+"""Magenta 2.1.4's own generation speed on the full-size bundles, for a side-by-side ratio.
+
+Run it with the Python of a throwaway Magenta venv (recipe: the fixtures README,
+``../shared/fixtures/magenta-oracle/README.md``); ``event_rnn_speed.py`` does that itself
+when ``MAGENTA_PYTHON`` names that interpreter. It measures what ``event_rnn_speed.py``
+measures -- the whole ``generate`` call for 64 steps from an empty primer, divided by the
+steps, median of 7 after a warm-up -- with the graph batch set to beam_size x branch_factor
+as Magenta's generate scripts set it, and prints JSON:
+``{"drum_kit": {"1x1": ms, "4x2": ms}, ...}``.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from magenta.models.drums_rnn import drums_rnn_model, drums_rnn_sequence_generator
+from magenta.models.melody_rnn import melody_rnn_model, melody_rnn_sequence_generator
+from magenta.models.shared import sequence_generator_bundle
+from note_seq.protobuf import generator_pb2, music_pb2
+
+FULL_SIZE = Path(__file__).resolve().parents[1].parent / "shared/fixtures/magenta-oracle/full-size"
+STEPS, REPEATS = 64, 7
+SETTINGS = ((1, 1), (4, 2))  # (beam_size, branch_factor)
+FAMILIES = {
+    "drum_kit": (drums_rnn_model, drums_rnn_sequence_generator.DrumsRnnSequenceGenerator,
+                 drums_rnn_model.DrumsRnnModel),
+    "attention_rnn": (melody_rnn_model, melody_rnn_sequence_generator.MelodyRnnSequenceGenerator,
+                      melody_rnn_model.MelodyRnnModel),
+}
+
+
+def ms_per_step(name: str, beam_size: int, branch_factor: int) -> float:
+    configs, generator_class, model_class = FAMILIES[name]
+    config = configs.default_configs[name]
+    config.hparams.batch_size = beam_size * branch_factor
+    bundle = sequence_generator_bundle.read_bundle_file(str(FULL_SIZE / f"{name}.mag"))
+    generator = generator_class(model_class(config), config.details,
+                                steps_per_quarter=config.steps_per_quarter, bundle=bundle)
+    generator.initialize()
+    seconds_per_step = 60.0 / 120 / config.steps_per_quarter
+    options = generator_pb2.GeneratorOptions()
+    options.args["temperature"].float_value = 1.0
+    options.args["beam_size"].int_value = beam_size
+    options.args["branch_factor"].int_value = branch_factor
+    options.args["steps_per_iteration"].int_value = 1
+    # start one step in (Magenta needs a non-empty primer track), then STEPS steps
+    options.generate_sections.add(start_time=0.001, end_time=(STEPS + 1) * seconds_per_step)
+
+    def once() -> float:
+        start = time.perf_counter()
+        generator.generate(music_pb2.NoteSequence(), options)
+        return (time.perf_counter() - start) * 1e3 / STEPS
+
+    once()
+    return statistics.median(once() for _ in range(REPEATS))
+
+
+if __name__ == "__main__":
+    figures = {name: {f"{b}x{f}": ms_per_step(name, b, f) for b, f in SETTINGS}
+               for name in FAMILIES}
+    json.dump(figures, sys.stdout)
