@@ -51,9 +51,10 @@ class Beam:
             repeated = index in first_position
             events.append(copy_track(self.events[index]) if repeated else self.events[index])
             same_as.append(first_position.setdefault(index, position))
+        repeats = len(first_position) < len(same_as)
         indices = np.asarray(indices, dtype=np.intp)
         return Beam(events, self.inputs[indices], take_state(self.state, indices),
-                    self.scores[indices], np.asarray(same_as, dtype=np.intp))
+                    self.scores[indices], np.asarray(same_as, dtype=np.intp) if repeats else None)
 
 
 StepFn = Callable[[Beam], Beam]
@@ -69,7 +70,8 @@ def _branch(beam: Beam, step: StepFn, branch_factor: int, num_steps: int) -> Bea
 
 def _prune(beam: Beam, keep: int) -> Beam:
     order = sorted(range(len(beam.events)), key=lambda i: beam.scores[i], reverse=True)
-    return beam.take(order[:keep])
+    kept = order[:keep]
+    return beam if kept == list(range(len(beam.events))) else beam.take(kept)
 
 
 def beam_search(initial: Beam, step: StepFn, num_steps: int, beam_size: int,

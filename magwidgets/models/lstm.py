@@ -8,12 +8,15 @@ row's result does not depend on the batch it runs in or on the BLAS kernel (Mage
 attention configs amplify float32 rounding until argmax choices flip).
 
 Weight matrices are stored transposed, ``[outputs, inputs]``: BLAS multiplies a few rows
-several times faster that way round (``W @ x.T``) than as ``x @ W``.
+several times faster that way round (``W @ x.T``) than as ``x @ W``. Layer 0's input weights
+are pre-multiplied with the attention wrapper's input projection (which feeds nothing else),
+and inputs that are zero -- most of a one-hot or lookback vector -- are skipped.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 import numpy as np
@@ -64,13 +67,36 @@ class Attention:
         return self.attn_w.shape[1]
 
 
+SPARSE_FRACTION = 0.25  # skip zero inputs when fewer than this share of them are non-zero
+
+
+@dataclass(frozen=True)
+class InputProjection:
+    """Layer 0's gate pre-activations from the network inputs (and attention reads)."""
+
+    input_weight: np.ndarray  # [4 * units, inputs]
+    attention_weight: np.ndarray | None  # [4 * units, attn_size]
+    bias: np.ndarray
+
+    def __call__(self, x: np.ndarray, attns: np.ndarray | None) -> np.ndarray:
+        active = np.flatnonzero(np.any(x != 0, axis=0))
+        if len(active) < SPARSE_FRACTION * x.shape[1]:
+            gates = (self.input_weight[:, active] @ x[:, active].T).T + self.bias
+        else:
+            gates = linear(x, self.input_weight, self.bias)
+        if attns is not None:
+            gates += (self.attention_weight @ attns.T).T
+        return gates
+
+
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 0.5 * (np.tanh(0.5 * x) + 1.0)  # the logistic function, without exp overflow
 
 
-def _lstm_step(layer: LSTMLayer, x: np.ndarray, c: np.ndarray, h: np.ndarray):
-    gates = linear(np.concatenate([x, h], axis=1), layer.weight, layer.bias)
-    i, j, f, o = np.split(gates, 4, axis=1)
+def _lstm_cell(gates: np.ndarray, c: np.ndarray):
+    """BasicLSTMCell's state update from its gate pre-activations."""
+    units = gates.shape[1] // 4
+    i, j, f, o = (gates[:, k * units:(k + 1) * units] for k in range(4))
     new_c = c * _sigmoid(f + FORGET_BIAS) + _sigmoid(i) * np.tanh(j)
     new_h = np.tanh(new_c) * _sigmoid(o)
     return new_c, new_h
@@ -134,9 +160,34 @@ class LSTMNetwork:
         new_features = np.concatenate([attn_features[:, 1:], new_feature[:, None, :]], axis=1)
         return output, (new_attns, new_attn_states, new_features)
 
-    def _run_layers(self, x: np.ndarray, cells: list[np.ndarray], first: int, last: int):
+    @cached_property
+    def _first_layer(self) -> tuple[InputProjection, np.ndarray]:
+        """Layer 0 split into its input projection and its recurrent weight [4u, units]."""
+        layer = self.layers[0]
+        inputs = layer.weight.shape[1] - layer.units
+        from_inputs = layer.weight[:, :inputs]
+        recurrent = np.ascontiguousarray(layer.weight[:, inputs:])
+        att = self.attention
+        if att is None:
+            return InputProjection(np.ascontiguousarray(from_inputs), None, layer.bias), recurrent
+        raw = att.input_weight.shape[0]  # the wrapper maps [x, attns] to the cell's input
+        projection = InputProjection(
+            input_weight=from_inputs @ att.input_weight[:, :raw],
+            attention_weight=from_inputs @ att.input_weight[:, raw:],
+            bias=from_inputs @ att.input_bias + layer.bias)
+        return projection, recurrent
+
+    def _run_layers(self, x: np.ndarray, cells: list[np.ndarray], first: int, last: int,
+                    attns: np.ndarray | None = None):
         for index in range(first, last):
-            c, h = _lstm_step(self.layers[index], x, cells[2 * index], cells[2 * index + 1])
+            c, h = cells[2 * index], cells[2 * index + 1]
+            if index == 0:
+                projection, recurrent = self._first_layer
+                gates = projection(x, attns) + (recurrent @ h.T).T
+            else:
+                layer = self.layers[index]
+                gates = linear(np.concatenate([x, h], axis=1), layer.weight, layer.bias)
+            c, h = _lstm_cell(gates, c)
             cells[2 * index], cells[2 * index + 1] = c, h
             x = h
         return x
@@ -152,9 +203,8 @@ class LSTMNetwork:
             extra: State = ()
         else:
             attns, attn_states, attn_features = state[num_cells:]
-            x = linear(np.concatenate([x, attns], axis=1), att.input_weight, att.input_bias)
             wrapped = 1 if att.wraps == "first" else len(self.layers)
-            cell_output = self._run_layers(x, cells, 0, wrapped)
+            cell_output = self._run_layers(x, cells, 0, wrapped, attns)
             query = np.concatenate(cells[:2 * wrapped], axis=1)  # c0, h0, c1, h1 ...
             output, extra = self._attend(query, attn_states, attn_features, cell_output)
             output = self._run_layers(output, cells, wrapped, len(self.layers))
