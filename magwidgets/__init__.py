@@ -3,6 +3,7 @@
 >>> import magwidgets as mw
 >>> model = mw.load_model("drum_kit_rnn.mag")
 >>> sequence = model.generate(steps=32, temperature=1.0, seed=0)
+>>> mw.show(sequence)  # pianoroll + audio player + MIDI download, in a notebook
 """
 
 import warnings as _warnings
@@ -12,9 +13,12 @@ with _warnings.catch_warnings():
     _warnings.filterwarnings("ignore", message="Couldn't find ffmpeg", category=RuntimeWarning)
     import note_seq  # noqa: F401
 
-from magwidgets.errors import BundleError, GenerationError, MagwidgetsError, PrimerError
+from magwidgets.errors import (BundleError, GenerationError, MagwidgetsError, PrimerError,
+                               RenderError, SynthesisError)
 from magwidgets.io import to_note_sequence
 from magwidgets.models import CONFIGS, DrumsRNN, EventRNN, Generation, MelodyRNN, load_model
+from magwidgets.render import PianoRoll, Waveform, find_soundfont, pianoroll, synthesize
+from magwidgets.widgets import Player, SequenceView, show
 
 __version__ = "0.1.0"
 
@@ -27,7 +31,17 @@ __all__ = [
     "Generation",
     "MagwidgetsError",
     "MelodyRNN",
+    "PianoRoll",
+    "Player",
     "PrimerError",
+    "RenderError",
+    "SequenceView",
+    "SynthesisError",
+    "Waveform",
+    "find_soundfont",
     "load_model",
+    "pianoroll",
+    "show",
+    "synthesize",
     "to_note_sequence",
 ]

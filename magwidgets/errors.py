@@ -21,3 +21,11 @@ class PrimerError(MagwidgetsError):
 
 class GenerationError(MagwidgetsError):
     """Generation arguments are invalid (end before start, temperature <= 0, absurd sizes ...)."""
+
+
+class SynthesisError(MagwidgetsError):
+    """Audio cannot be rendered with the requested backend (no libfluidsynth or soundfont)."""
+
+
+class RenderError(MagwidgetsError):
+    """A pianoroll cannot be drawn or exported as asked (bad option, no Chromium for PNG/SVG)."""

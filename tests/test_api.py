@@ -13,7 +13,9 @@ from conftest import ORACLE, bundle_path
 def test_public_names_are_pinned():
     assert sorted(mw.__all__) == sorted([
         "CONFIGS", "BundleError", "DrumsRNN", "EventRNN", "GenerationError", "Generation",
-        "MagwidgetsError", "MelodyRNN", "PrimerError", "load_model", "to_note_sequence",
+        "MagwidgetsError", "MelodyRNN", "PianoRoll", "Player", "PrimerError", "RenderError",
+        "SequenceView", "SynthesisError", "Waveform", "find_soundfont", "load_model",
+        "pianoroll", "show", "synthesize", "to_note_sequence",
     ])
 
 
@@ -27,7 +29,8 @@ def test_load_model_picks_the_family_from_the_generator_id(models):
 
 
 def test_every_error_is_a_value_error():
-    for error in (mw.BundleError, mw.PrimerError, mw.GenerationError):
+    for error in (mw.BundleError, mw.PrimerError, mw.GenerationError, mw.RenderError,
+                  mw.SynthesisError):
         assert issubclass(error, mw.MagwidgetsError) and issubclass(error, ValueError)
 
 

@@ -1,0 +1,78 @@
+"""A player widget for any NoteSequence: audio in the browser, a MIDI download, the synth used."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import warnings
+
+import ipywidgets as widgets
+import note_seq
+from note_seq.protobuf import music_pb2
+
+from magwidgets.io.sequences import SequenceLike, to_note_sequence
+from magwidgets.render.audio import DEFAULT_SAMPLE_RATE, Backend, synthesize, to_wav_bytes
+from magwidgets.widgets.clock import PLAYER_CLASS, PlaybackClock
+
+BACKEND_NAMES = {"fluidsynth": "FluidSynth", "builtin": "the built-in synthesizer"}
+
+
+def midi_bytes(sequence: music_pb2.NoteSequence) -> bytes:
+    """The sequence as a standard MIDI file."""
+    stream = io.BytesIO()
+    note_seq.note_sequence_to_pretty_midi(sequence).write(stream)
+    return stream.getvalue()
+
+
+def _download_link(data: bytes, filename: str) -> str:
+    encoded = base64.b64encode(data).decode("ascii")
+    return (f'<a download="{html.escape(filename)}" href="data:audio/midi;base64,{encoded}" '
+            f'title="Download this music as a MIDI file">&#x2B07; {html.escape(filename)}</a>')
+
+
+class Player(widgets.VBox):
+    """Audio player (ipywidgets ``Audio`` with WAV bytes) plus a MIDI download link.
+
+    ``player.backend`` and the caption say which synthesizer played; ``player.clock``
+    reports the browser's playback position (``current_time``, seconds) for a playhead.
+    """
+
+    def __init__(self, music: SequenceLike = None, *, sample_rate: int = DEFAULT_SAMPLE_RATE,
+                 backend: Backend = "auto", soundfont: str | None = None,
+                 filename: str = "magwidgets.mid") -> None:
+        self.sample_rate = sample_rate
+        self.synth_backend = backend
+        self.soundfont = soundfont
+        self.filename = filename
+        self.backend = ""
+        self.audio = widgets.Audio(format="wav", autoplay=False, loop=False, controls=True)
+        self.download = widgets.HTML()
+        self.caption = widgets.HTML()
+        self.clock = PlaybackClock()
+        super().__init__(children=(self.audio, widgets.HBox([self.download, self.caption]),
+                                   self.clock))
+        self.add_class(PLAYER_CLASS)
+        self.update(music)
+
+    def update(self, music: SequenceLike) -> None:
+        """Render ``music`` (NoteSequence, PrettyMIDI, MIDI path) and load it into the player."""
+        sequence = to_note_sequence(music)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            waveform = synthesize(sequence, sample_rate=self.sample_rate,
+                                  backend=self.synth_backend, soundfont=self.soundfont)
+        for warning in caught:  # still visible to the caller, and shown in the caption
+            warnings.warn_explicit(warning.message, warning.category, warning.filename,
+                                   warning.lineno)
+        self.backend = waveform.backend
+        seconds = len(waveform) / waveform.sample_rate
+        notes = "no notes" if not sequence.notes else f"{len(sequence.notes)} notes, {seconds:.1f} s"
+        caption = f"{notes}, played by {BACKEND_NAMES[waveform.backend]}"
+        if caught:
+            caption += f" ({html.escape(str(caught[0].message))})"
+        with self.hold_sync():
+            self.audio.value = to_wav_bytes(waveform)
+            self.download.value = _download_link(midi_bytes(sequence), self.filename)
+            self.caption.value = f"<small>{caption}</small>"
+            self.clock.current_time = 0.0
