@@ -155,10 +155,11 @@ def voila_page(tmp_path) -> Iterator[str]:
         server.wait(timeout=30)
 
 
-def _evaluate_until(chromium: str, profile: Path, url: str, wanted: str) -> str:
-    """Open ``url`` in headless Chromium and evaluate PROBE (via DevTools) until it gives
-    ``wanted`` or VOILA_TIMEOUT passes; returns the last answer."""
-    browser = subprocess.Popen([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
+def _evaluate_until(chromium: str, profile: Path, url: str, wanted: str,
+                    expression: str = PROBE, flags: tuple[str, ...] = ()) -> str:
+    """Open ``url`` in headless Chromium and evaluate ``expression`` (via DevTools) until it
+    gives ``wanted`` or VOILA_TIMEOUT passes; returns the last answer."""
+    browser = subprocess.Popen([chromium, *CHROMIUM_FLAGS, *flags, f"--user-data-dir={profile}",
                                 "--remote-debugging-port=0", url],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     answer = ""
@@ -173,7 +174,7 @@ def _evaluate_until(chromium: str, profile: Path, url: str, wanted: str) -> str:
         while answer != wanted and time.monotonic() < deadline:
             time.sleep(1)
             devtools.send(json.dumps({"id": 1, "method": "Runtime.evaluate",
-                                      "params": {"expression": PROBE, "returnByValue": True}}))
+                                      "params": {"expression": expression, "returnByValue": True}}))
             reply = json.loads(devtools.recv())
             while reply.get("id") != 1:
                 reply = json.loads(devtools.recv())
