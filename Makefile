@@ -14,18 +14,21 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
-# Generate drums and a melody from .mag bundles (the bundled test bundles have random weights;
-# pass your own: make demo DRUMS=drum_kit_rnn.mag MELODY=attention_rnn.mag).
+# Generate drums and a melody from .mag bundles into demo/: MIDI files and web pages with a
+# pianoroll and an audio player (the bundled test bundles have random weights; pass your own:
+# make demo DRUMS=drum_kit_rnn.mag MELODY=attention_rnn.mag).
 DRUMS ?= $(FIXTURES)/drum_kit/model.mag
 MELODY ?= $(FIXTURES)/attention_rnn/model.mag
 demo: $(STAMP)
 	$(BIN)/magwidgets info $(DRUMS)
-	$(BIN)/magwidgets generate $(DRUMS) --primer $(FIXTURES)/drum_kit/primer.mid --steps 64 --seed 1 --out demo/drums.mid --force
+	$(BIN)/magwidgets generate $(DRUMS) --primer $(FIXTURES)/drum_kit/primer.mid --steps 64 --seed 1 --out demo/drums.mid --html demo/drums.html --force
 	$(BIN)/magwidgets info $(MELODY)
-	$(BIN)/magwidgets generate $(MELODY) --primer $(FIXTURES)/attention_rnn/primer.mid --steps 64 --temperature 0.9 --beam-size 2 --branch-factor 2 --seed 1 --out demo/melody.mid --force
+	$(BIN)/magwidgets generate $(MELODY) --primer $(FIXTURES)/attention_rnn/primer.mid --steps 64 --temperature 0.9 --beam-size 2 --branch-factor 2 --seed 1 --out demo/melody.mid --html demo/melody.html --force
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/event_rnn_speed.py
+	$(BIN)/python benchmarks/audio_speed.py
+	$(BIN)/python benchmarks/pianoroll_speed.py

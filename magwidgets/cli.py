@@ -10,6 +10,7 @@ import note_seq
 
 from magwidgets.errors import MagwidgetsError
 from magwidgets.models.loading import load_model
+from magwidgets.render.page import write_music_page
 
 
 def _info(args: argparse.Namespace) -> None:
@@ -28,8 +29,10 @@ def _info(args: argparse.Namespace) -> None:
 
 def _generate(args: argparse.Namespace) -> None:
     out = Path(args.out)
-    if out.exists() and not args.force:
-        raise MagwidgetsError(f"{out} exists; pass --force to overwrite it")
+    page = Path(args.html) if args.html else None
+    for path in (out, page):
+        if path is not None and path.exists() and not args.force:
+            raise MagwidgetsError(f"{path} exists; pass --force to overwrite it")
     model = load_model(args.model)
     result = model.generate_with_score(
         args.primer, steps=args.steps, end_time=args.end_time, qpm=args.qpm,
@@ -41,6 +44,11 @@ def _generate(args: argparse.Namespace) -> None:
     print(f"{out}: {len(result.sequence.notes)} notes, {result.sequence.total_time:.2f} s "
           f"({result.primer_steps} primer steps + {result.generated_steps} generated; "
           f"log-likelihood {result.log_likelihood:.2f})")
+    if page is not None:
+        page.parent.mkdir(parents=True, exist_ok=True)
+        write_music_page(page, result.sequence, title=f"{model.config.id}: {out.name}",
+                         primer_end=result.generated_start, filename=out.name)
+        print(f"{page}: pianoroll + player (open it in a browser)")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -53,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("model", help="path of a Magenta .mag bundle")
     generate.add_argument("--out", required=True, help="MIDI file to write")
     generate.add_argument("--primer", help="MIDI file to continue")
+    generate.add_argument("--html", help="also write a web page: pianoroll + audio player")
     length = generate.add_mutually_exclusive_group()
     length.add_argument("--steps", type=int, help="steps to generate (default: two bars)")
     length.add_argument("--end-time", type=float, help="end of the generated section, seconds")
@@ -62,7 +71,8 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--branch-factor", type=int, default=1)
     generate.add_argument("--steps-per-iteration", type=int, default=1)
     generate.add_argument("--seed", type=int, help="makes the run reproducible")
-    generate.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    generate.add_argument("--force", action="store_true",
+                          help="overwrite --out / --html if they exist")
     generate.set_defaults(run=_generate)
     return parser
 

@@ -33,6 +33,7 @@ def test_steps_extends_by_that_many_steps_and_keeps_the_primer(models, config):
     seconds_per_step = 60.0 / 120 / model.config.steps_per_quarter
     primer_end_step = round(max(n.end_time for n in primer.notes) / seconds_per_step)
     assert result.sequence.total_time == pytest.approx((primer_end_step + 24) * seconds_per_step)
+    assert result.generated_start == pytest.approx(primer_end_step * seconds_per_step)
     primer_onsets = {round(n.start_time, 6) for n in primer.notes}
     kept = {round(n.start_time, 6) for n in result.sequence.notes}
     assert primer_onsets <= kept

@@ -48,6 +48,7 @@ class Generation:
     log_likelihood: float  # of the chosen event sequence, at the sampling temperature
     primer_steps: int
     generated_steps: int
+    generated_start: float  # seconds: where the continuation begins (the primer ends)
 
 
 @dataclass(frozen=True)
@@ -275,11 +276,14 @@ class EventRNN(abc.ABC):
             branch_factor=branch_factor, steps_per_iteration=steps_per_iteration)
         track = best.events[0]
         self._from_model_range(track, shift)
+        steps_per_second = note_seq.steps_per_quarter_to_steps_per_second(
+            self.config.steps_per_quarter, section.qpm)
         return Generation(
             sequence=self._to_sequence(track, section.qpm),
             log_likelihood=float(best.scores[0]),
             primer_steps=primer_steps,
             generated_steps=len(track) - primer_steps,
+            generated_start=(track.start_step + primer_steps) / steps_per_second,
         )
 
     def generate(self, primer: SequenceLike = None, *, start_time: float | None = None,

@@ -330,8 +330,10 @@ class PianoRoll:
             start = max(min(seconds, self._end - width), 0.0)
             self._x_range.update(start=start, end=start + width)
 
-    def _html(self, title: str) -> str:
-        """A standalone page with BokehJS inline, leaving the figure free for ``show()``."""
+    def html(self, title: str = "magwidgets pianoroll") -> str:
+        """A standalone HTML page with BokehJS inline (works offline, no CDN).
+
+        The figure stays free for ``bokeh.io.show()`` afterwards."""
         had_document = self.figure.document is not None
         page = file_html(self.figure, resources=INLINE, title=title)
         if not had_document and self.figure.document is not None:
@@ -343,13 +345,13 @@ class PianoRoll:
     def to_html(self, path: str | Path, title: str = "magwidgets pianoroll") -> Path:
         """Write a standalone HTML page with BokehJS inline (works offline, no CDN)."""
         path = Path(path)
-        path.write_text(self._html(title), encoding="utf-8")
+        path.write_text(self.html(title), encoding="utf-8")
         return path
 
     def _export(self, kind: str) -> bytes:
         chromium = find_chromium()
         script = EXPORT_SCRIPT % {"id": self.figure.id, "kind": kind, "out": EXPORT_ID}
-        page = self._html("export")
+        page = self.html("export")
         with tempfile.TemporaryDirectory(prefix="magwidgets-chromium-") as folder:
             html = Path(folder) / "roll.html"
             html.write_text(page.replace("</body>", script + "\n</body>"), encoding="utf-8")

@@ -10,7 +10,8 @@ from __future__ import annotations
 import anywidget
 from traitlets import Float, Unicode
 
-PLAYER_CLASS = "magwidgets-player"  # CSS class of the box the clock searches for <audio>
+from magwidgets.render.page import PLAYER_CLASS
+
 UPDATES_PER_SECOND = 10
 
 _ESM = """

@@ -2,33 +2,17 @@
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 import warnings
 
 import ipywidgets as widgets
-import note_seq
-from note_seq.protobuf import music_pb2
 
 from magwidgets.io.sequences import SequenceLike, to_note_sequence
 from magwidgets.render.audio import DEFAULT_SAMPLE_RATE, Backend, synthesize, to_wav_bytes
-from magwidgets.widgets.clock import PLAYER_CLASS, PlaybackClock
+from magwidgets.render.page import PLAYER_CLASS, midi_download_link
+from magwidgets.widgets.clock import PlaybackClock
 
 BACKEND_NAMES = {"fluidsynth": "FluidSynth", "builtin": "the built-in synthesizer"}
-
-
-def midi_bytes(sequence: music_pb2.NoteSequence) -> bytes:
-    """The sequence as a standard MIDI file."""
-    stream = io.BytesIO()
-    note_seq.note_sequence_to_pretty_midi(sequence).write(stream)
-    return stream.getvalue()
-
-
-def _download_link(data: bytes, filename: str) -> str:
-    encoded = base64.b64encode(data).decode("ascii")
-    return (f'<a download="{html.escape(filename)}" href="data:audio/midi;base64,{encoded}" '
-            f'title="Download this music as a MIDI file">&#x2B07; {html.escape(filename)}</a>')
 
 
 class Player(widgets.VBox):
@@ -73,6 +57,6 @@ class Player(widgets.VBox):
             caption += f" ({html.escape(str(caught[0].message))})"
         with self.hold_sync():
             self.audio.value = to_wav_bytes(waveform)
-            self.download.value = _download_link(midi_bytes(sequence), self.filename)
+            self.download.value = midi_download_link(sequence, self.filename)
             self.caption.value = f"<small>{caption}</small>"
             self.clock.current_time = 0.0
