@@ -70,7 +70,7 @@ def canonical_weights(variables: dict[str, np.ndarray]) -> dict[str, np.ndarray]
     return weights
 
 
-COMPUTE_DTYPE = np.float64  # see magwidgets.models.lstm: batch-independent results
+COMPUTE_DTYPE = np.float32  # as the TF graphs compute
 
 
 def _require(weights: dict[str, np.ndarray], name: str, source: Path) -> np.ndarray:

@@ -3,14 +3,15 @@
 Semantics follow TF1's ``BasicLSTMCell`` (one fused kernel over ``[inputs, h]``, gates in
 the order i, j, f, o, forget bias +1) and tf.contrib's ``AttentionCellWrapper``
 (arXiv:1601.06733), wrapping either the first layer (Magenta >= 1.0) or the whole stack
-(older bundles). Arithmetic is done in the weights' dtype; the loader uses float64, so a
-row's result does not depend on the batch it runs in or on the BLAS kernel (Magenta's
-attention configs amplify float32 rounding until argmax choices flip).
+(older bundles). Arithmetic is float32, as in the TF graphs, and every weight matrix is
+applied to one row at a time (a matrix-vector product): a row's result then never depends
+on the batch it runs in, so beam search and plain sampling agree digit for digit --
+Magenta's attention configs amplify rounding until argmax choices would flip otherwise.
 
-Weight matrices are stored transposed, ``[outputs, inputs]``: BLAS multiplies a few rows
-several times faster that way round (``W @ x.T``) than as ``x @ W``. Layer 0's input weights
-are pre-multiplied with the attention wrapper's input projection (which feeds nothing else),
-and inputs that are zero -- most of a one-hot or lookback vector -- are skipped.
+Weight matrices are stored transposed, ``[outputs, inputs]``, so each product reads one
+contiguous matrix. Layer 0's input weights are pre-multiplied with the attention wrapper's
+input projection (which feeds nothing else), and inputs that are zero -- most of a one-hot
+or lookback vector -- are skipped.
 """
 
 from __future__ import annotations
@@ -30,9 +31,14 @@ projections ``attn_states @ attn_w`` ([batch, attn_length, attn_vec_size]), kept
 step projects only the newest state."""
 
 
+def matmul_rows(weight: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """``x @ weight.T``, one row at a time, so a row's result never depends on its batch."""
+    return np.stack([weight @ np.ascontiguousarray(row) for row in x])
+
+
 def linear(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
     """``x @ weight.T + bias`` for ``x`` [batch, inputs] and ``weight`` [outputs, inputs]."""
-    return (weight @ x.T).T + bias
+    return matmul_rows(weight, x) + bias
 
 
 @dataclass(frozen=True)
@@ -78,14 +84,16 @@ class InputProjection:
     attention_weight: np.ndarray | None  # [4 * units, attn_size]
     bias: np.ndarray
 
+    def _from_inputs(self, row: np.ndarray) -> np.ndarray:
+        active = np.flatnonzero(row)
+        if len(active) < SPARSE_FRACTION * len(row):
+            return self.input_weight[:, active] @ row[active]
+        return self.input_weight @ np.ascontiguousarray(row)
+
     def __call__(self, x: np.ndarray, attns: np.ndarray | None) -> np.ndarray:
-        active = np.flatnonzero(np.any(x != 0, axis=0))
-        if len(active) < SPARSE_FRACTION * x.shape[1]:
-            gates = (self.input_weight[:, active] @ x[:, active].T).T + self.bias
-        else:
-            gates = linear(x, self.input_weight, self.bias)
+        gates = np.stack([self._from_inputs(row) for row in x]) + self.bias
         if attns is not None:
-            gates += (self.attention_weight @ attns.T).T
+            gates += matmul_rows(self.attention_weight, attns)
         return gates
 
 
@@ -155,7 +163,7 @@ class LSTMNetwork:
         new_attns = np.sum(weights[:, :, None] * attn_states, axis=1)
         output = linear(np.concatenate([cell_output, new_attns], axis=1),
                         att.output_weight, att.output_bias)
-        new_feature = (att.attn_w @ output.T).T
+        new_feature = matmul_rows(att.attn_w, output)
         new_attn_states = np.concatenate([attn_states[:, 1:], output[:, None, :]], axis=1)
         new_features = np.concatenate([attn_features[:, 1:], new_feature[:, None, :]], axis=1)
         return output, (new_attns, new_attn_states, new_features)
@@ -183,7 +191,7 @@ class LSTMNetwork:
             c, h = cells[2 * index], cells[2 * index + 1]
             if index == 0:
                 projection, recurrent = self._first_layer
-                gates = projection(x, attns) + (recurrent @ h.T).T
+                gates = projection(x, attns) + matmul_rows(recurrent, h)
             else:
                 layer = self.layers[index]
                 gates = linear(np.concatenate([x, h], axis=1), layer.weight, layer.bias)
