@@ -49,3 +49,15 @@ def models():
     import magwidgets as mw
 
     return {config: mw.load_model(bundle_path(config)) for config in RNN_CONFIGS}
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Path of headless Chromium; a test needing it fails (never skips) when it is missing."""
+    from magwidgets.errors import RenderError
+    from magwidgets.render.pianoroll_figure import CHROMIUM_PACKAGE, find_chromium
+
+    try:
+        return find_chromium()
+    except RenderError as err:
+        pytest.fail(f"{err}. CI installs it: apt-get install -y {CHROMIUM_PACKAGE}")

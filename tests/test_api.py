@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import note_seq
-import pytest
 
 import magwidgets as mw
 from magwidgets.cli import main

@@ -7,7 +7,7 @@ import re
 import magwidgets as mw
 from magwidgets.cli import main
 from conftest import ORACLE, bundle_path
-from test_pianoroll_browser import _evaluate_until, chromium  # noqa: F401
+from browser import evaluate_until
 from test_player import _melody
 from test_player_browser import AUTOPLAY
 
@@ -38,8 +38,8 @@ def test_cli_writes_a_page_next_to_the_midi(tmp_path, capsys):
     assert 'download="drums.mid"' in page.read_text()
 
 
-def test_playhead_follows_the_audio_in_the_page(chromium, tmp_path):  # noqa: F811
+def test_playhead_follows_the_audio_in_the_page(chromium, tmp_path):
     page = mw.render.write_music_page(tmp_path / "melody.html", _melody(), backend="builtin")
-    answer = _evaluate_until(chromium, tmp_path / "profile", page.as_uri(), "playhead follows",
-                             expression=PLAY_AND_PROBE, flags=AUTOPLAY)
+    answer = evaluate_until(chromium, tmp_path / "profile", page.as_uri(), "playhead follows",
+                            PLAY_AND_PROBE, flags=AUTOPLAY)
     assert answer == "playhead follows"

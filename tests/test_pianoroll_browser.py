@@ -5,32 +5,26 @@ These tests fail, rather than skip, when Chromium is missing: CI installs it.
 
 from __future__ import annotations
 
-import json
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterator
 from pathlib import Path
 
-import nbformat
 import numpy as np
 import pytest
-import websocket
 from google.protobuf import text_format
 from PIL import Image
 
+from browser import evaluate_until, voila_server
+
 from magwidgets.errors import RenderError
-from magwidgets.render.pianoroll_figure import CHROMIUM_FLAGS, CHROMIUM_PACKAGE, PianoRoll, find_chromium
+from magwidgets.render.pianoroll_figure import CHROMIUM_FLAGS, CHROMIUM_PACKAGE, PianoRoll
 from test_pianoroll import BAR, trio
 
 WINDOW = (1200, 900)  # pixels, larger than the figure below
 FIGURE = (1000, 760)  # tall enough for every row label of the trio
 RENDER_BUDGET = "--virtual-time-budget=5000"  # ms of virtual time for BokehJS to draw
 WHITE = 250  # channel value above which a pixel counts as background
-VOILA_TIMEOUT = 120  # seconds for Voilà to start, run the notebook and the page to draw it
 # Read in the Voilà page: the playhead, the primer's end and the chord texts BokehJS holds.
 PROBE = """(() => {
   if (document.body.innerText.includes("Could not create a view")) return "view error";
@@ -47,14 +41,6 @@ PROBE = """(() => {
   }
   return found.sort().join("; ");
 })()"""
-
-
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    try:
-        return find_chromium()
-    except RenderError as err:
-        pytest.fail(f"{err}. CI installs it: apt-get install -y {CHROMIUM_PACKAGE}")
 
 
 def _open(chromium: str, page: Path, profile: Path, *action: str) -> subprocess.CompletedProcess:
@@ -119,73 +105,17 @@ def test_export_without_chromium_names_the_package(monkeypatch, tmp_path):
         _roll().to_png(tmp_path / "roll.png")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture()
 def voila_page(tmp_path) -> Iterator[str]:
     """A Voilà server (on this machine only) showing a roll, then updating it in a later cell."""
     (tmp_path / "trio.textproto").write_text(text_format.MessageToString(trio()))
-    notebook = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("from magwidgets.render.pianoroll_figure import PianoRoll\n"
-                                  "roll = PianoRoll('trio.textproto', primer_end=2.0)\nroll"),
-        nbformat.v4.new_code_cell("roll.update('trio.textproto', primer_end=4.0)\n"
-                                  "roll.set_playhead(6.0)")])
-    nbformat.write(notebook, tmp_path / "roll.ipynb")
-    port = _free_port()
-    voila = Path(sys.executable).with_name("voila")
-    server = subprocess.Popen([str(voila), "roll.ipynb", "--no-browser", f"--port={port}",
-                               "--Voila.ip=127.0.0.1"], cwd=tmp_path,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + VOILA_TIMEOUT
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=5).close()
-                break
-            except OSError:
-                time.sleep(0.5)
+    with voila_server(tmp_path, [
+            "from magwidgets.render.pianoroll_figure import PianoRoll\n"
+            "roll = PianoRoll('trio.textproto', primer_end=2.0)\nroll",
+            "roll.update('trio.textproto', primer_end=4.0)\nroll.set_playhead(6.0)"]) as url:
         yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-
-
-def _evaluate_until(chromium: str, profile: Path, url: str, wanted: str,
-                    expression: str = PROBE, flags: tuple[str, ...] = ()) -> str:
-    """Open ``url`` in headless Chromium and evaluate ``expression`` (via DevTools) until it
-    gives ``wanted`` or VOILA_TIMEOUT passes; returns the last answer."""
-    browser = subprocess.Popen([chromium, *CHROMIUM_FLAGS, *flags, f"--user-data-dir={profile}",
-                                "--remote-debugging-port=0", url],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    answer = ""
-    try:
-        deadline = time.monotonic() + VOILA_TIMEOUT
-        while not (profile / "DevToolsActivePort").is_file() and time.monotonic() < deadline:
-            time.sleep(0.2)
-        port = (profile / "DevToolsActivePort").read_text().split()[0]
-        targets = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/json", timeout=10))
-        page = next(t for t in targets if t["type"] == "page")
-        devtools = websocket.create_connection(page["webSocketDebuggerUrl"], timeout=30)
-        while answer != wanted and time.monotonic() < deadline:
-            time.sleep(1)
-            devtools.send(json.dumps({"id": 1, "method": "Runtime.evaluate",
-                                      "params": {"expression": expression, "returnByValue": True}}))
-            reply = json.loads(devtools.recv())
-            while reply.get("id") != 1:
-                reply = json.loads(devtools.recv())
-            answer = reply["result"]["result"].get("value", "")
-        devtools.close()
-    finally:
-        browser.terminate()
-        browser.wait(timeout=30)
-    return answer
 
 
 def test_voila_shows_the_widget_with_later_updates(chromium, voila_page, tmp_path):
     wanted = "chords C,Am,F,G7; playhead 6; primer 4"
-    assert _evaluate_until(chromium, tmp_path / "profile", voila_page, wanted) == wanted
+    assert evaluate_until(chromium, tmp_path / "profile", voila_page, wanted, PROBE) == wanted
