@@ -78,7 +78,7 @@ def cold_load(path: Path) -> tuple[float, bool]:
     for _ in range(COLD_RUNS):
         result = subprocess.run([sys.executable, "-c", _COLD_LOAD, str(path)], env=os.environ,
                                 check=True, capture_output=True, text=True)
-        seconds, tensorflow = result.stdout.split()
+        seconds, tensorflow = result.stdout.splitlines()[-1].split()
         runs.append((float(seconds), tensorflow == "True"))
     return statistics.median(s for s, _ in runs), any(tf for _, tf in runs)
 
