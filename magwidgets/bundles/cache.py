@@ -50,8 +50,11 @@ def store(sha256: str, weights: dict[str, np.ndarray], meta: dict) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    except OSError:
+        return
+    try:
         with os.fdopen(handle, "wb") as stream:
             np.savez(stream, **weights, **{_META_KEY: json.dumps({**meta, "format": CACHE_FORMAT})})
         os.replace(temporary, path)
     except OSError:
-        return
+        Path(temporary).unlink(missing_ok=True)
