@@ -5,8 +5,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 FIXTURES := tests/fixtures/magenta-oracle/rnn
 
-.PHONY: setup demo test bench
+.PHONY: setup system-deps demo test bench
 setup: $(STAMP)
+
+# FluidSynth, a GM soundfont and Chromium for the audio and browser tests (apt, if missing)
+system-deps:
+	bash scripts/system-deps.sh
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,7 +29,7 @@ demo: $(STAMP)
 	$(BIN)/magwidgets info $(MELODY)
 	$(BIN)/magwidgets generate $(MELODY) --primer $(FIXTURES)/attention_rnn/primer.mid --steps 64 --temperature 0.9 --beam-size 2 --branch-factor 2 --seed 1 --out demo/melody.mid --html demo/melody.html --force
 
-test: $(STAMP)
+test: $(STAMP) system-deps
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
