@@ -12,7 +12,8 @@ if ! command -v dpkg >/dev/null 2>&1; then
 fi
 missing=()
 for package in "${packages[@]}"; do
-    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
+        || missing+=("$package")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
