@@ -5,7 +5,8 @@ Run it with the Python of a throwaway Magenta venv (recipe: the fixtures README,
 when ``MAGENTA_PYTHON`` names that interpreter. It measures what ``event_rnn_speed.py``
 measures -- the whole ``generate`` call for 64 steps from an empty primer, divided by the
 steps, median of 7 after a warm-up -- with the graph batch set to beam_size x branch_factor
-as Magenta's generate scripts set it, and prints JSON:
+as Magenta's generate scripts set it (for polyphony "steps" are time steps, each of which
+takes several RNN steps in both implementations), and prints JSON:
 ``{"drum_kit": {"1x1": ms, "4x2": ms}, ...}``.
 """
 
@@ -19,17 +20,22 @@ from pathlib import Path
 
 from magenta.models.drums_rnn import drums_rnn_model, drums_rnn_sequence_generator
 from magenta.models.melody_rnn import melody_rnn_model, melody_rnn_sequence_generator
+from magenta.models.polyphony_rnn import polyphony_model, polyphony_sequence_generator
 from magenta.models.shared import sequence_generator_bundle
 from note_seq.protobuf import generator_pb2, music_pb2
 
 FULL_SIZE = Path(__file__).resolve().parents[1].parent / "shared/fixtures/magenta-oracle/full-size"
 STEPS, REPEATS = 64, 7
-SETTINGS = ((1, 1), (4, 2))  # (beam_size, branch_factor)
+# (beam_size, branch_factor) per bundle; Magenta's polyphony fails with beam 4 x branch 2
+SETTINGS = {"drum_kit": ((1, 1), (4, 2)), "attention_rnn": ((1, 1), (4, 2)),
+            "polyphony": ((1, 1),)}
 FAMILIES = {
     "drum_kit": (drums_rnn_model, drums_rnn_sequence_generator.DrumsRnnSequenceGenerator,
                  drums_rnn_model.DrumsRnnModel),
     "attention_rnn": (melody_rnn_model, melody_rnn_sequence_generator.MelodyRnnSequenceGenerator,
                       melody_rnn_model.MelodyRnnModel),
+    "polyphony": (polyphony_model, polyphony_sequence_generator.PolyphonyRnnSequenceGenerator,
+                  polyphony_model.PolyphonyRnnModel),
 }
 
 
@@ -60,6 +66,6 @@ def ms_per_step(name: str, beam_size: int, branch_factor: int) -> float:
 
 
 if __name__ == "__main__":
-    figures = {name: {f"{b}x{f}": ms_per_step(name, b, f) for b, f in SETTINGS}
+    figures = {name: {f"{b}x{f}": ms_per_step(name, b, f) for b, f in SETTINGS[name]}
                for name in FAMILIES}
     json.dump(figures, sys.stdout)

@@ -16,7 +16,8 @@ with _warnings.catch_warnings():
 from magwidgets.errors import (BundleError, GenerationError, MagwidgetsError, PrimerError,
                                RenderError, SynthesisError)
 from magwidgets.io import to_note_sequence
-from magwidgets.models import CONFIGS, DrumsRNN, EventRNN, Generation, MelodyRNN, load_model
+from magwidgets.models import (CONFIGS, DrumsRNN, EventRNN, Generation, MelodyRNN, PolyphonyRNN,
+                               load_model)
 from magwidgets.render import PianoRoll, Waveform, find_soundfont, pianoroll, synthesize
 from magwidgets.widgets import Player, SequenceView, show
 
@@ -33,6 +34,7 @@ __all__ = [
     "MelodyRNN",
     "PianoRoll",
     "Player",
+    "PolyphonyRNN",
     "PrimerError",
     "RenderError",
     "SequenceView",

@@ -10,7 +10,8 @@ from google.protobuf import text_format
 from note_seq.protobuf import music_pb2
 
 ORACLE = Path(__file__).parent / "fixtures" / "magenta-oracle" / "rnn"
-RNN_CONFIGS = ["one_drum", "drum_kit", "basic_rnn", "mono_rnn", "lookback_rnn", "attention_rnn"]
+RNN_CONFIGS = ["one_drum", "drum_kit", "basic_rnn", "mono_rnn", "lookback_rnn", "attention_rnn",
+               "polyphony"]
 
 
 def bundle_path(config: str) -> Path:

@@ -12,7 +12,7 @@ from conftest import ORACLE, bundle_path
 def test_public_names_are_pinned():
     assert sorted(mw.__all__) == sorted([
         "CONFIGS", "BundleError", "DrumsRNN", "EventRNN", "GenerationError", "Generation",
-        "MagwidgetsError", "MelodyRNN", "PianoRoll", "Player", "PrimerError", "RenderError",
+        "MagwidgetsError", "MelodyRNN", "PianoRoll", "Player", "PolyphonyRNN", "PrimerError", "RenderError",
         "SequenceView", "SynthesisError", "Waveform", "find_soundfont", "load_model",
         "pianoroll", "show", "synthesize", "to_note_sequence",
     ])
@@ -21,6 +21,7 @@ def test_public_names_are_pinned():
 def test_load_model_picks_the_family_from_the_generator_id(models):
     assert isinstance(models["drum_kit"], mw.DrumsRNN)
     assert isinstance(models["attention_rnn"], mw.MelodyRNN)
+    assert isinstance(models["polyphony"], mw.PolyphonyRNN)
     assert models["attention_rnn"].network.attention.length == 8  # read from the metagraph
     assert models["drum_kit"].config.steps_per_quarter == 4
     assert models["one_drum"].config.steps_per_quarter == 2

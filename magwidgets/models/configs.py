@@ -13,6 +13,7 @@ from typing import Any, Callable
 import note_seq
 
 from magwidgets.models.key_melody import FastKeyMelodyEncoderDecoder
+from magwidgets.models.polyphony_encoding import PolyphonyOneHotEncoding
 
 DEFAULT_STEPS_PER_QUARTER = 4  # sixteenth notes
 MELODY_MIN_NOTE = 48  # inclusive, C3
@@ -27,7 +28,7 @@ class RnnConfig:
     """An event-RNN configuration (the non-trainable part of a model)."""
 
     id: str
-    family: str  # "drums_rnn" or "melody_rnn"
+    family: str  # "drums_rnn", "melody_rnn" or "polyphony_rnn"
     description: str
     make_encoder: Callable[[], Any]
     steps_per_quarter: int = DEFAULT_STEPS_PER_QUARTER
@@ -98,6 +99,13 @@ CONFIGS: dict[str, RnnConfig] = {
             make_encoder=lambda: FastKeyMelodyEncoderDecoder(
                 min_note=MELODY_MIN_NOTE, max_note=MELODY_MAX_NOTE),
             default_attention_length=40,
+        ),
+        RnnConfig(
+            id="polyphony",
+            family="polyphony_rnn",
+            description="Polyphonic RNN",
+            make_encoder=lambda: note_seq.OneHotEventSequenceEncoderDecoder(
+                PolyphonyOneHotEncoding()),
         ),
     )
 }

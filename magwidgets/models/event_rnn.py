@@ -1,4 +1,4 @@
-"""Event-sequence RNN models (Magenta's Drums RNN and Melody RNN) on the NumPy network.
+"""Event-sequence RNN models (Magenta's Drums, Melody and Polyphony RNN) on the NumPy network.
 
 ``generate`` follows Magenta's sequence generators: the primer is quantized at the config's
 steps per quarter, one track is extracted from it, the RNN is primed with the whole track,
@@ -14,7 +14,7 @@ import math
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import note_seq
 import numpy as np
@@ -38,6 +38,11 @@ _QUANTIZATION_ERRORS = (
     sequences_lib.BadTimeSignatureError,
     sequences_lib.NegativeTimeError,
 )
+
+
+ModifyEvents = Callable[[list[Any], list[list[list[float]]]], None]
+"""Magenta's ``modify_events_callback``: after each step it may append events to the tracks,
+extending each track's next-step input list with the new events' inputs."""
 
 
 @dataclass(frozen=True)
@@ -158,7 +163,8 @@ class EventRNN(abc.ABC):
                                          take_state(beam.state, distinct))
         return logits[expand], take_state(state, expand)
 
-    def _step(self, beam: Beam, temperature: float, rng: np.random.Generator) -> Beam:
+    def _step(self, beam: Beam, temperature: float, rng: np.random.Generator,
+              modify_events: ModifyEvents | None = None) -> Beam:
         logits, state = self._run_network(beam)
         probabilities = softmax(logits, temperature)
         with np.errstate(divide="ignore"):
@@ -169,8 +175,14 @@ class EventRNN(abc.ABC):
             scores += np.log(probabilities[np.arange(len(chosen)), -1, chosen])
         for track, index in zip(beam.events, chosen):
             track.append(self.encoder.class_index_to_event(int(index), track))
-        inputs = np.asarray(self.encoder.get_inputs_batch(beam.events))
-        return Beam(beam.events, inputs, state, scores)
+        inputs = self.encoder.get_inputs_batch(beam.events)
+        if modify_events is not None:
+            modify_events(beam.events, inputs)
+        return Beam(beam.events, self._inputs_array(inputs), state, scores)
+
+    def _inputs_array(self, inputs: list) -> np.ndarray:
+        """The next step's inputs [entries, time, input] from the encoder's nested lists."""
+        return np.asarray(inputs)
 
     # -- generation --------------------------------------------------------------------
     def _plan(self, sequence: music_pb2.NoteSequence, start_time: float | None,
@@ -252,14 +264,7 @@ class EventRNN(abc.ABC):
                             branch_factor: int = 1, steps_per_iteration: int = 1,
                             seed: int | None = None) -> Generation:
         """Like ``generate``, returning the sequence with its log-likelihood."""
-        _check_temperature(temperature)
-        _check_positive_int("beam_size", beam_size, MAX_BEAM_ENTRIES)
-        _check_positive_int("branch_factor", branch_factor, MAX_BEAM_ENTRIES)
-        _check_positive_int("steps_per_iteration", steps_per_iteration, MAX_TOTAL_STEPS)
-        if beam_size * branch_factor > MAX_BEAM_ENTRIES:
-            raise GenerationError(
-                f"beam_size * branch_factor = {beam_size * branch_factor} sequences at once; "
-                f"the limit is {MAX_BEAM_ENTRIES}")
+        check_search_arguments(temperature, beam_size, branch_factor, steps_per_iteration)
         sequence = to_note_sequence(primer)
         self._check_primer(sequence)
         section = self._plan(sequence, start_time, end_time, steps, qpm)
@@ -302,6 +307,19 @@ class EventRNN(abc.ABC):
             primer, start_time=start_time, end_time=end_time, steps=steps, qpm=qpm,
             temperature=temperature, beam_size=beam_size, branch_factor=branch_factor,
             steps_per_iteration=steps_per_iteration, seed=seed).sequence
+
+
+def check_search_arguments(temperature: float, beam_size: int, branch_factor: int,
+                           steps_per_iteration: int) -> None:
+    """Raise GenerationError unless the sampling and beam-search arguments are usable."""
+    _check_temperature(temperature)
+    _check_positive_int("beam_size", beam_size, MAX_BEAM_ENTRIES)
+    _check_positive_int("branch_factor", branch_factor, MAX_BEAM_ENTRIES)
+    _check_positive_int("steps_per_iteration", steps_per_iteration, MAX_TOTAL_STEPS)
+    if beam_size * branch_factor > MAX_BEAM_ENTRIES:
+        raise GenerationError(
+            f"beam_size * branch_factor = {beam_size * branch_factor} sequences at once; "
+            f"the limit is {MAX_BEAM_ENTRIES}")
 
 
 def _check_temperature(temperature: float) -> None:

@@ -13,8 +13,10 @@ from magwidgets.models.configs import CONFIGS
 from magwidgets.models.drums import DrumsRNN
 from magwidgets.models.event_rnn import EventRNN
 from magwidgets.models.melody import MelodyRNN
+from magwidgets.models.polyphony import PolyphonyRNN
 
-_FAMILIES: dict[str, type[EventRNN]] = {"drums_rnn": DrumsRNN, "melody_rnn": MelodyRNN}
+_FAMILIES: dict[str, type[EventRNN]] = {
+    "drums_rnn": DrumsRNN, "melody_rnn": MelodyRNN, "polyphony_rnn": PolyphonyRNN}
 
 
 def _convert(bundle: Bundle) -> tuple[dict[str, np.ndarray], int | None]:
