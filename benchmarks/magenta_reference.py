@@ -56,9 +56,12 @@ def ms_per_step(name: str, beam_size: int, branch_factor: int) -> float:
     # start one step in (Magenta needs a non-empty primer track), then STEPS steps
     options.generate_sections.add(start_time=0.001, end_time=(STEPS + 1) * seconds_per_step)
 
+    empty = music_pb2.NoteSequence()
+    empty.tempos.add(qpm=120)  # Magenta's polyphony generator needs a tempo to render
+
     def once() -> float:
         start = time.perf_counter()
-        generator.generate(music_pb2.NoteSequence(), options)
+        generator.generate(empty, options)
         return (time.perf_counter() - start) * 1e3 / STEPS
 
     once()
