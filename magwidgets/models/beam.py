@@ -32,6 +32,17 @@ def copy_track(track: Any) -> Any:
 
 
 @dataclass
+class Controls:
+    """An entry's control (conditioning) events and their callback state, e.g. chords."""
+
+    events: list[Any]
+    state: Any = None
+
+    def copy(self) -> "Controls":
+        return Controls(list(self.events), copy.deepcopy(self.state))
+
+
+@dataclass
 class Beam:
     """Entries being extended together: one event sequence, input and state row each."""
 
@@ -42,19 +53,24 @@ class Beam:
     # Entry i has the same inputs and state as entry same_as[i] (set right after
     # branching), so the network need run only once for each of them.
     same_as: np.ndarray | None = None
+    controls: list[Controls] | None = None  # for conditional models, one per entry
 
     def take(self, indices: list[int] | np.ndarray) -> "Beam":
         """Entries at ``indices``; an entry picked twice gets its own copy of its events."""
         first_position: dict[int, int] = {}
-        events, same_as = [], []
+        events, same_as, controls = [], [], []
         for position, index in enumerate(int(i) for i in indices):
             repeated = index in first_position
             events.append(copy_track(self.events[index]) if repeated else self.events[index])
+            if self.controls is not None:
+                entry = self.controls[index]
+                controls.append(entry.copy() if repeated else entry)
             same_as.append(first_position.setdefault(index, position))
         repeats = len(first_position) < len(same_as)
         indices = np.asarray(indices, dtype=np.intp)
         return Beam(events, self.inputs[indices], take_state(self.state, indices),
-                    self.scores[indices], np.asarray(same_as, dtype=np.intp) if repeats else None)
+                    self.scores[indices], np.asarray(same_as, dtype=np.intp) if repeats else None,
+                    controls if self.controls is not None else None)
 
 
 StepFn = Callable[[Beam], Beam]

@@ -40,6 +40,18 @@ _QUANTIZATION_ERRORS = (
 )
 
 
+ExtendControls = Callable[[list[Any], Any, Any], Any]
+"""Magenta's ``extend_control_events_callback``: given an entry's control events, its event
+track and its control state, make the controls one longer than the track; return the state."""
+
+
+def extend_controls_by_repeating(controls: list[Any], track: Any, state: Any) -> Any:
+    """Magenta's default: repeat the last control event until it covers the next step."""
+    while len(controls) <= len(track):
+        controls.append(controls[-1])
+    return state
+
+
 ModifyEvents = Callable[[list[Any], list[list[list[float]]]], None]
 """Magenta's ``modify_events_callback``: after each step it may append events to the tracks,
 extending each track's next-step input list with the new events' inputs."""
@@ -164,7 +176,8 @@ class EventRNN(abc.ABC):
         return logits[expand], take_state(state, expand)
 
     def _step(self, beam: Beam, temperature: float, rng: np.random.Generator,
-              modify_events: ModifyEvents | None = None) -> Beam:
+              modify_events: ModifyEvents | None = None,
+              extend_controls: ExtendControls = extend_controls_by_repeating) -> Beam:
         logits, state = self._run_network(beam)
         probabilities = softmax(logits, temperature)
         with np.errstate(divide="ignore"):
@@ -175,10 +188,17 @@ class EventRNN(abc.ABC):
             scores += np.log(probabilities[np.arange(len(chosen)), -1, chosen])
         for track, index in zip(beam.events, chosen):
             track.append(self.encoder.class_index_to_event(int(index), track))
-        inputs = self.encoder.get_inputs_batch(beam.events)
+        if beam.controls is None:
+            inputs = self.encoder.get_inputs_batch(beam.events)
+        else:  # conditional model: controls first grow to cover the next step
+            for entry, track in zip(beam.controls, beam.events):
+                entry.state = extend_controls(entry.events, track, entry.state)
+            inputs = self.encoder.get_inputs_batch(
+                [entry.events for entry in beam.controls], beam.events)
         if modify_events is not None:
             modify_events(beam.events, inputs)
-        return Beam(beam.events, self._inputs_array(inputs), state, scores)
+        return Beam(beam.events, self._inputs_array(inputs), state, scores,
+                    controls=beam.controls)
 
     def _inputs_array(self, inputs: list) -> np.ndarray:
         """The next step's inputs [entries, time, input] from the encoder's nested lists."""
