@@ -16,8 +16,8 @@ with _warnings.catch_warnings():
 from magwidgets.errors import (BundleError, GenerationError, MagwidgetsError, PrimerError,
                                RenderError, SynthesisError)
 from magwidgets.io import to_note_sequence
-from magwidgets.models import (CONFIGS, DrumsRNN, EventRNN, Generation, MelodyRNN, PolyphonyRNN,
-                               load_model)
+from magwidgets.models import (CONFIGS, DrumsRNN, EventRNN, Generation, ImprovRNN, MelodyRNN,
+                               PolyphonyRNN, load_model)
 from magwidgets.render import PianoRoll, Waveform, find_soundfont, pianoroll, synthesize
 from magwidgets.widgets import Player, SequenceView, show
 
@@ -30,6 +30,7 @@ __all__ = [
     "EventRNN",
     "GenerationError",
     "Generation",
+    "ImprovRNN",
     "MagwidgetsError",
     "MelodyRNN",
     "PianoRoll",

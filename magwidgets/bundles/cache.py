@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import platformdirs
 
-CACHE_FORMAT = 1  # bump when the stored layout changes; old entries are then ignored
+CACHE_FORMAT = 2  # bump when the stored layout changes; old entries are then ignored
 _META_KEY = "__meta__"
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -44,22 +45,17 @@ def read_checkpoint_bytes(checkpoint: bytes, source: Path) -> dict[str, np.ndarr
             ) from err
 
 
-def state_widths(metagraph: bytes, source: Path) -> list[int] | None:
-    """Widths of the RNN state tensors, in the graph's ``initial_state`` collection order.
+@dataclass(frozen=True)
+class GraphFacts:
+    """What the generator graph tells beyond the weights."""
 
-    Returns None when the metagraph does not record static shapes (old graphs).
-    """
-    _tensorflow()
-    from tensorflow.core.protobuf import meta_graph_pb2
+    state_widths: list[int] | None  # RNN state tensor widths, initial_state order; None if unknown
+    index_inputs: bool  # the ``inputs`` placeholder takes class indices [batch, time, 1]
 
-    graph = meta_graph_pb2.MetaGraphDef()
-    try:
-        graph.ParseFromString(metagraph)
-    except Exception as err:
-        raise BundleError(f"{source}: the metagraph inside the bundle is corrupt ({err})") from err
+
+def _state_widths(graph, nodes) -> list[int] | None:
     if "initial_state" not in graph.collection_def:
         return None
-    nodes = {node.name: node for node in graph.graph_def.node}
     widths = []
     for tensor_name in graph.collection_def["initial_state"].node_list.value:
         node = nodes.get(tensor_name.split(":")[0])
@@ -70,3 +66,29 @@ def state_widths(metagraph: bytes, source: Path) -> list[int] | None:
             return None
         widths.append(int(shape.dim[1].size))
     return widths
+
+
+def _index_inputs(graph, nodes) -> bool:
+    """Magenta's compact (OneHotIndex) encoders feed one class index per step."""
+    if "inputs" not in graph.collection_def:
+        return False
+    for tensor_name in graph.collection_def["inputs"].node_list.value:
+        node = nodes.get(tensor_name.split(":")[0])
+        if node is not None and node.op == "Placeholder":
+            dims = [dim.size for dim in node.attr["shape"].shape.dim]
+            return len(dims) == 3 and dims[2] == 1
+    return False
+
+
+def read_graph_facts(metagraph: bytes, source: Path) -> GraphFacts:
+    """State widths (for the attention length) and the input kind, from the metagraph."""
+    _tensorflow()
+    from tensorflow.core.protobuf import meta_graph_pb2
+
+    graph = meta_graph_pb2.MetaGraphDef()
+    try:
+        graph.ParseFromString(metagraph)
+    except Exception as err:
+        raise BundleError(f"{source}: the metagraph inside the bundle is corrupt ({err})") from err
+    nodes = {node.name: node for node in graph.graph_def.node}
+    return GraphFacts(_state_widths(graph, nodes), _index_inputs(graph, nodes))

@@ -4,8 +4,9 @@ from magwidgets.models.configs import CONFIGS, RnnConfig
 from magwidgets.models.drums import DrumsRNN
 from magwidgets.models.event_rnn import EventRNN, Generation
 from magwidgets.models.loading import load_model
+from magwidgets.models.improv import ImprovRNN
 from magwidgets.models.melody import MelodyRNN
 from magwidgets.models.polyphony import PolyphonyRNN
 
-__all__ = ["CONFIGS", "DrumsRNN", "EventRNN", "Generation", "MelodyRNN", "PolyphonyRNN",
-           "RnnConfig", "load_model"]
+__all__ = ["CONFIGS", "DrumsRNN", "EventRNN", "Generation", "ImprovRNN", "MelodyRNN",
+           "PolyphonyRNN", "RnnConfig", "load_model"]

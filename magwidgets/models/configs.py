@@ -7,12 +7,15 @@ and the key melodies are transposed into.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any, Callable
 
 import note_seq
 
 from magwidgets.models.key_melody import FastKeyMelodyEncoderDecoder
+from magwidgets.models.performance_controls import SETTINGS as PERFORMANCE_SETTINGS
+from magwidgets.models.performance_controls import performance_encoder
 from magwidgets.models.polyphony_encoding import PolyphonyOneHotEncoding
 
 DEFAULT_STEPS_PER_QUARTER = 4  # sixteenth notes
@@ -28,7 +31,7 @@ class RnnConfig:
     """An event-RNN configuration (the non-trainable part of a model)."""
 
     id: str
-    family: str  # "drums_rnn", "melody_rnn" or "polyphony_rnn"
+    family: str  # "drums_rnn", "melody_rnn", "polyphony_rnn", "improv_rnn", ...
     description: str
     make_encoder: Callable[[], Any]
     steps_per_quarter: int = DEFAULT_STEPS_PER_QUARTER
@@ -49,6 +52,11 @@ def _one_drum_encoder():
 
 def _melody_one_hot(min_note: int = MELODY_MIN_NOTE, max_note: int = MELODY_MAX_NOTE):
     return note_seq.MelodyOneHotEncoding(min_note=min_note, max_note=max_note)
+
+
+def _triad_chords():
+    """Improv RNN's chord input: root and triad kind (major/minor/aug/dim) one-hot."""
+    return note_seq.OneHotEventSequenceEncoderDecoder(note_seq.TriadChordOneHotEncoding())
 
 
 CONFIGS: dict[str, RnnConfig] = {
@@ -107,5 +115,43 @@ CONFIGS: dict[str, RnnConfig] = {
             make_encoder=lambda: note_seq.OneHotEventSequenceEncoderDecoder(
                 PolyphonyOneHotEncoding()),
         ),
+        RnnConfig(
+            id="basic_improv",
+            family="improv_rnn",
+            description="Basic melody-given-chords RNN with one-hot triad encoding for chords.",
+            make_encoder=lambda: note_seq.ConditionalEventSequenceEncoderDecoder(
+                _triad_chords(),
+                note_seq.OneHotEventSequenceEncoderDecoder(_melody_one_hot())),
+            transpose_to_key=None,
+        ),
+        RnnConfig(
+            id="attention_improv",
+            family="improv_rnn",
+            description="Melody-given-chords RNN with one-hot triad encoding for chords, "
+                        "attention, and binary counters.",
+            make_encoder=lambda: note_seq.ConditionalEventSequenceEncoderDecoder(
+                _triad_chords(),
+                FastKeyMelodyEncoderDecoder(min_note=MELODY_MIN_NOTE, max_note=MELODY_MAX_NOTE)),
+            default_attention_length=40,
+            transpose_to_key=None,
+        ),
+        RnnConfig(
+            id="chord_pitches_improv",
+            family="improv_rnn",
+            description="Melody-given-chords RNN with chord pitches encoding.",
+            make_encoder=lambda: note_seq.ConditionalEventSequenceEncoderDecoder(
+                note_seq.PitchChordsEncoderDecoder(),
+                note_seq.OneHotEventSequenceEncoderDecoder(_melody_one_hot())),
+            transpose_to_key=None,
+        ),
     )
 }
+
+# Performance RNN (``performance_rnn``): time steps of 10 ms, not quarters; the settings
+# (velocity bins, encoding, control signals) live in ``performance_controls``.
+CONFIGS.update(
+    (config_id, RnnConfig(id=config_id, family="performance_rnn",
+                          description=settings.description,
+                          make_encoder=functools.partial(performance_encoder, config_id),
+                          transpose_to_key=None))
+    for config_id, settings in PERFORMANCE_SETTINGS.items())

@@ -12,36 +12,48 @@ from magwidgets.errors import BundleError
 from magwidgets.models.configs import CONFIGS
 from magwidgets.models.drums import DrumsRNN
 from magwidgets.models.event_rnn import EventRNN
+from magwidgets.models.improv import ImprovRNN
 from magwidgets.models.melody import MelodyRNN
+from magwidgets.models.performance import PerformanceRNN
+from magwidgets.models.performance_controls import COMPACT_CONFIG, COMPACT_GENERATOR_ID
 from magwidgets.models.polyphony import PolyphonyRNN
 
 _FAMILIES: dict[str, type[EventRNN]] = {
-    "drums_rnn": DrumsRNN, "melody_rnn": MelodyRNN, "polyphony_rnn": PolyphonyRNN}
+    "drums_rnn": DrumsRNN, "melody_rnn": MelodyRNN, "polyphony_rnn": PolyphonyRNN,
+    "improv_rnn": ImprovRNN, "performance_rnn": PerformanceRNN}
 
 
-def _convert(bundle: Bundle) -> tuple[dict[str, np.ndarray], int | None]:
-    """Weights under canonical names and the attention length, via TensorFlow once."""
+def _convert(bundle: Bundle) -> tuple[dict[str, np.ndarray], dict]:
+    """Weights under canonical names, and what the graph says, via TensorFlow once."""
     from magwidgets.bundles import tf_reader
 
     weights = names.canonical_weights(tf_reader.read_checkpoint_bytes(bundle.checkpoint, bundle.path))
+    facts = tf_reader.read_graph_facts(bundle.metagraph, bundle.path)
     attention_length = None
     placement = names.attention_placement(weights)
-    widths = tf_reader.state_widths(bundle.metagraph, bundle.path)
-    if placement and widths:
+    if placement and facts.state_widths:
         network = names.build_network(weights, 1, bundle.path)  # sizes only
-        attention_length = names.attention_length_from_state(widths, network.layer_sizes, placement)
-    return weights, attention_length
+        attention_length = names.attention_length_from_state(
+            facts.state_widths, network.layer_sizes, placement)
+    return weights, {"generator_id": bundle.generator_id, "attention_length": attention_length,
+                     "index_inputs": facts.index_inputs}
 
 
-def _weights(bundle: Bundle) -> tuple[dict[str, np.ndarray], int | None]:
+def _weights(bundle: Bundle) -> tuple[dict[str, np.ndarray], dict]:
     cached = cache.load_cached(bundle.sha256)
     if cached is not None:
-        weights, meta = cached
-        return weights, meta.get("attention_length")
-    weights, attention_length = _convert(bundle)
-    cache.store(bundle.sha256, weights, {"generator_id": bundle.generator_id,
-                                         "attention_length": attention_length})
-    return weights, attention_length
+        return cached
+    weights, meta = _convert(bundle)
+    cache.store(bundle.sha256, weights, meta)
+    return weights, meta
+
+
+def _config_id(bundle: Bundle, meta: dict) -> str:
+    """The bundle's config: its generator id, except that Magenta writes
+    ``performance_with_dynamics`` into compact (index-input) bundles too."""
+    if bundle.generator_id == COMPACT_GENERATOR_ID and meta["index_inputs"]:
+        return COMPACT_CONFIG
+    return bundle.generator_id
 
 
 def load_model(path: str | Path, *, config: str | None = None) -> EventRNN:
@@ -61,13 +73,16 @@ def load_model(path: str | Path, *, config: str | None = None) -> EventRNN:
         raise BundleError(
             f"{bundle.path}: generator id '{config_id}' is not a model magwidgets can run yet; "
             f"supported: {', '.join(sorted(CONFIGS))}")
+    weights, meta = _weights(bundle)
+    if config is None:
+        config_id = _config_id(bundle, meta)
     rnn_config = CONFIGS[config_id]
-    weights, attention_length = _weights(bundle)
     network = names.build_network(
-        weights, attention_length or rnn_config.default_attention_length, bundle.path)
+        weights, meta["attention_length"] or rnn_config.default_attention_length, bundle.path)
     model = _FAMILIES[rnn_config.family](rnn_config, network, source=bundle.path,
                                          description=bundle.description)
     expected_in, expected_out = model.encoder.input_size, model.encoder.num_classes
+    expected_in = getattr(model.encoder, "input_depth", expected_in)  # index inputs: one-hot
     if (network.input_size, network.num_logits) != (expected_in, expected_out):
         raise BundleError(
             f"{bundle.path}: the checkpoint takes {network.input_size} inputs and predicts "

@@ -1,0 +1,229 @@
+"""Performance RNN: expressive piano performances, event by event (Magenta's ``performance_rnn``).
+
+Generation follows Magenta's ``PerformanceRnnSequenceGenerator``: time is quantized
+absolutely at 100 steps per second (not on a beat grid); the primer becomes a
+``note_seq.Performance`` of NOTE-ON, NOTE-OFF, TIME-SHIFT (and VELOCITY) events; the RNN is
+asked for ``ceil(4 * notes_per_second * time_steps / 100)`` events (Magenta's guess of the
+events needed), and the performance is then cut, or padded with silence, to the section's
+end. Notes left on longer than 5 seconds are ended, as Magenta does.
+
+Conditioned configs take ``notes_per_second`` and/or ``pitch_class_histogram`` (and
+``disable_conditioning`` for the optional one); a list of values is spread evenly over the
+whole performance, primer included, as in Magenta.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import note_seq
+import numpy as np
+from note_seq import sequences_lib
+from note_seq.protobuf import music_pb2
+
+from magwidgets.errors import GenerationError, PrimerError
+from magwidgets.io.sequences import SequenceLike, to_note_sequence
+from magwidgets.models.beam import Beam, Controls, beam_search
+from magwidgets.models.event_rnn import (
+    _QUANTIZATION_ERRORS, _STEP_EPSILON, MAX_TOTAL_STEPS, EventRNN, Generation,
+    _check_positive_int, check_search_arguments)
+from magwidgets.models.performance_controls import (
+    DEFAULT_NOTE_DENSITY, MAX_NOTE_DURATION_SECONDS, SETTINGS, STEPS_PER_SECOND,
+    ControlExtender, control_values)
+
+DEFAULT_STEPS = 3_000  # 30 seconds: the default of Magenta's performance_rnn_generate
+RNN_STEPS_PER_NOTE = 4.0  # Magenta's guess of events per note
+MAX_ROUNDS = 100  # with fill_generate_section: rounds before giving up
+
+
+class PerformanceRNN(EventRNN):
+    """Magenta's Performance RNN: polyphonic piano with expressive timing and dynamics."""
+
+    @property
+    def settings(self):
+        return SETTINGS[self.config.id]
+
+    # -- family hooks ------------------------------------------------------------------
+    def _check_primer(self, sequence: music_pb2.NoteSequence) -> None:
+        drums = sum(note.is_drum for note in sequence.notes)
+        if drums:
+            raise PrimerError(
+                f"the primer has {drums} drum notes; Performance RNN would read their drum "
+                "numbers as piano pitches. Remove the drum notes (for drums use a drum_kit "
+                "model)")
+        programs = sorted({note.program for note in sequence.notes})
+        if len(programs) > 1:
+            raise PrimerError(
+                f"the primer has notes on {len(programs)} programs {programs}; Performance RNN "
+                "continues a single program (Magenta would silently ignore this primer): "
+                "pass one program's notes")
+
+    def _extract_track(self, quantized: music_pb2.NoteSequence,
+                       start_step: int) -> note_seq.Performance:
+        """Magenta's ``extract_performances`` (one program, whole primer) or, for a primer
+        without notes, an empty performance starting at ``start_step``."""
+        bins = self.settings.num_velocity_bins
+        if quantized.notes:
+            performance = note_seq.Performance(quantized, start_step=0, num_velocity_bins=bins)
+            if performance:
+                return performance
+        return note_seq.Performance(steps_per_second=STEPS_PER_SECOND, start_step=start_step,
+                                    num_velocity_bins=bins)
+
+    def _to_model_range(self, track: Any) -> int:
+        return 0
+
+    def _from_model_range(self, track: Any, shift: int) -> None:
+        return None
+
+    def _to_sequence(self, track: note_seq.Performance, qpm: float) -> music_pb2.NoteSequence:
+        return track.to_sequence(max_note_duration=MAX_NOTE_DURATION_SECONDS)
+
+    # -- the section, in time steps of 10 ms ---------------------------------------------
+    @staticmethod
+    def _plan_section(sequence: music_pb2.NoteSequence, start_time: float | None,
+                      end_time: float | None, steps: int | None) -> tuple[int, int]:
+        last_end = max((note.end_time for note in sequence.notes), default=0.0)
+        if start_time is None:
+            start_time = last_end
+        elif not np.isfinite(start_time) or start_time < 0:
+            raise GenerationError(f"start_time must be >= 0 seconds, got {start_time}")
+        elif last_end > start_time + _STEP_EPSILON:
+            raise PrimerError(
+                f"the primer ends at {last_end:.3f} s, after the requested start_time "
+                f"{start_time:.3f} s; this model can only continue a sequence")
+        start_step = sequences_lib.quantize_to_step(start_time, STEPS_PER_SECOND,
+                                                    quantize_cutoff=0.0)
+        if steps is not None and end_time is not None:
+            raise GenerationError("give either end_time or steps, not both")
+        if steps is not None:
+            _check_positive_int("steps", steps, MAX_TOTAL_STEPS)
+            end_step = start_step + int(steps)
+        elif end_time is not None:
+            if not np.isfinite(end_time) or end_time <= start_time:
+                raise GenerationError(
+                    f"end_time ({end_time} s) must be after start_time ({start_time:.3f} s)")
+            end_step = sequences_lib.quantize_to_step(end_time, STEPS_PER_SECOND,
+                                                      quantize_cutoff=1.0)
+        else:
+            end_step = start_step + DEFAULT_STEPS
+        if end_step - start_step > MAX_TOTAL_STEPS or end_step > MAX_TOTAL_STEPS * 2:
+            raise GenerationError(
+                f"asked for {end_step - start_step} time steps; the limit is {MAX_TOTAL_STEPS} "
+                f"({MAX_TOTAL_STEPS / STEPS_PER_SECOND:.0f} seconds)")
+        if end_step <= start_step:
+            raise GenerationError(
+                f"the section from {start_time} s to {end_time} s is shorter than one time "
+                f"step ({1.0 / STEPS_PER_SECOND} s) after the start is quantized")
+        return start_step, end_step
+
+    # -- generation --------------------------------------------------------------------
+    def generate_with_score(self, primer: SequenceLike = None, *,
+                            start_time: float | None = None, end_time: float | None = None,
+                            steps: int | None = None, temperature: float = 1.0,
+                            beam_size: int = 1, branch_factor: int = 1,
+                            steps_per_iteration: int = 1, seed: int | None = None,
+                            notes_per_second: Any = None, pitch_class_histogram: Any = None,
+                            disable_conditioning: Any = None,
+                            fill_generate_section: bool = False) -> Generation:
+        """Like ``generate``, returning the sequence with its log-likelihood (that of the
+        last generation round)."""
+        check_search_arguments(temperature, beam_size, branch_factor, steps_per_iteration)
+        if not isinstance(fill_generate_section, (bool, np.bool_)):
+            raise GenerationError(
+                f"fill_generate_section must be True or False, got {fill_generate_section!r}")
+        values, disable = control_values(self.config.id, notes_per_second,
+                                         pitch_class_histogram, disable_conditioning)
+        sequence = to_note_sequence(primer)
+        self._check_primer(sequence)
+        start_step, end_step = self._plan_section(sequence, start_time, end_time, steps)
+        try:
+            quantized = sequences_lib.quantize_note_sequence_absolute(sequence, STEPS_PER_SECOND)
+        except _QUANTIZATION_ERRORS as err:
+            raise PrimerError(f"the primer cannot be quantized: {err}") from err
+        track = self._extract_track(quantized, start_step)
+        track.set_length(start_step - track.start_step)
+        primer_steps = track.num_steps
+        total_steps = track.num_steps + end_step - start_step
+        if not track:  # no primer: start with (at most a second of) silence, as Magenta
+            track.set_length(min(track.max_shift_steps, total_steps))
+
+        extender = ControlExtender(values, disable, total_steps) if values else None
+        density = (sum(values[0]) / len(values[0])
+                   if notes_per_second is not None else DEFAULT_NOTE_DENSITY)
+        rng = np.random.default_rng(seed)
+        score = 0.0
+        for _ in range(MAX_ROUNDS):
+            missing = total_steps - track.num_steps
+            if missing <= 0:
+                break
+            rnn_steps = int(math.ceil(
+                RNN_STEPS_PER_NOTE * max(1.0, density) * missing / STEPS_PER_SECOND))
+            track, score = self._generate_round(
+                track, rnn_steps, extender, temperature, rng, beam_size, branch_factor,
+                steps_per_iteration)
+            if not fill_generate_section:
+                break
+        track.set_length(total_steps)
+        return Generation(
+            sequence=self._to_sequence(track, note_seq.DEFAULT_QUARTERS_PER_MINUTE),
+            log_likelihood=score,
+            primer_steps=primer_steps,
+            generated_steps=end_step - start_step,
+            generated_start=start_step / STEPS_PER_SECOND,
+        )
+
+    def _generate_round(self, track: note_seq.Performance, rnn_steps: int,
+                        extender: ControlExtender | None, temperature: float,
+                        rng: np.random.Generator, beam_size: int, branch_factor: int,
+                        steps_per_iteration: int) -> tuple[note_seq.Performance, float]:
+        """One call of Magenta's ``generate_performance``: prime from the zero state with
+        the whole track (controls recomputed from step 0), extend it by ``rnn_steps``."""
+        if extender is None:
+            inputs = self.encoder.get_inputs_batch([track], full_length=True)
+            initial = Beam([track], self._inputs_array(inputs), self.network.zero_state(1),
+                           np.zeros(1))
+            step = lambda beam: self._step(beam, temperature, rng)  # noqa: E731
+        else:
+            controls = Controls([extender.event(0)], (0, 0))
+            controls.state = extender(controls.events, track, controls.state)
+            inputs = self.encoder.get_inputs_batch([controls.events], [track],
+                                                   full_length=True)
+            initial = Beam([track], self._inputs_array(inputs), self.network.zero_state(1),
+                           np.zeros(1), controls=[controls])
+            step = lambda beam: self._step(  # noqa: E731
+                beam, temperature, rng, extend_controls=extender)
+        best = beam_search(initial, step, num_steps=rnn_steps, beam_size=beam_size,
+                           branch_factor=branch_factor, steps_per_iteration=steps_per_iteration)
+        return best.events[0], float(best.scores[0])
+
+    def generate(self, primer: SequenceLike = None, *, start_time: float | None = None,
+                 end_time: float | None = None, steps: int | None = None,
+                 temperature: float = 1.0, beam_size: int = 1, branch_factor: int = 1,
+                 steps_per_iteration: int = 1, seed: int | None = None,
+                 notes_per_second: Any = None, pitch_class_histogram: Any = None,
+                 disable_conditioning: Any = None,
+                 fill_generate_section: bool = False) -> music_pb2.NoteSequence:
+        """Continue ``primer`` (NoteSequence, PrettyMIDI, MIDI path or None) as Magenta does.
+
+        The section is ``start_time``..``end_time`` in seconds, or ``steps`` time steps of
+        10 ms from ``start_time``; by default it starts where the primer's last note ends
+        and lasts 30 s. The primer is returned re-rendered from its 10 ms performance
+        (velocities binned), followed by the generated notes.
+
+        Conditioning (only for configs that have it, else GenerationError):
+        ``notes_per_second`` -- a positive number or a list of them (default 15);
+        ``pitch_class_histogram`` -- 12 non-negative weights C..B, or a list of such lists
+        (default uniform); ``disable_conditioning`` -- True/False or a list (optional
+        config only, default False). Lists are spread evenly over the performance.
+        ``fill_generate_section=False`` is Magenta's bundle behaviour (one round of RNN
+        steps, then pad with silence); True runs rounds until the section is filled.
+        """
+        return self.generate_with_score(
+            primer, start_time=start_time, end_time=end_time, steps=steps,
+            temperature=temperature, beam_size=beam_size, branch_factor=branch_factor,
+            steps_per_iteration=steps_per_iteration, seed=seed,
+            notes_per_second=notes_per_second, pitch_class_histogram=pitch_class_histogram,
+            disable_conditioning=disable_conditioning,
+            fill_generate_section=fill_generate_section).sequence
