@@ -113,7 +113,7 @@ def test_seed_reproduces_and_controls_change_the_music(performance_models):
 
 def test_no_primer_starts_with_a_second_of_silence(performance_models):
     """Magenta pads an empty primer with one second (100 steps) before generating."""
-    generation = performance_models["performance"].generate_with_score(None, steps=300, seed=0)
+    generation = performance_models["performance"].generate_with_score(None, start_time=0.0, steps=300, seed=0)
     assert generation.generated_steps == 300
     assert generation.sequence.notes
     assert min(n.start_time for n in generation.sequence.notes) >= 0.01 + 1.0 - 1e-6
@@ -182,7 +182,7 @@ def test_bad_primers_and_sections_are_refused(performance_models):
         model.generate(drums, steps=10)
     with pytest.raises(GenerationError, match="either end_time or steps"):
         model.generate(_primer(), end_time=5.0, steps=10)
-    with pytest.raises(GenerationError, match="shorter than one time step"):
+    with pytest.raises(GenerationError, match="shorter than one step"):
         model.generate(_primer(), start_time=2.0, end_time=2.005)
 
 

@@ -222,39 +222,9 @@ class EventRNN(abc.ABC):
         steps_per_second = note_seq.steps_per_quarter_to_steps_per_second(
             self.config.steps_per_quarter, qpm)
         last_end = max((note.end_time for note in sequence.notes), default=0.0)
-        if start_time is None:  # continue on the step where the primer ends
-            start_step = max(1, math.ceil(last_end * steps_per_second - _STEP_EPSILON))
-            start_time = start_step / steps_per_second
-        else:  # Magenta's quantization of a requested section start
-            if start_time < 0:
-                raise GenerationError(f"start_time must be >= 0 seconds, got {start_time}")
-            if last_end > start_time + _STEP_EPSILON:
-                raise PrimerError(
-                    f"the primer ends at {last_end:.3f} s, after the requested start_time "
-                    f"{start_time:.3f} s; this model can only continue a sequence")
-            start_step = max(1, sequences_lib.quantize_to_step(
-                start_time, steps_per_second, quantize_cutoff=0.0))
-        if steps is not None and end_time is not None:
-            raise GenerationError("give either end_time or steps, not both")
-        if steps is not None:
-            _check_positive_int("steps", steps, MAX_TOTAL_STEPS)
-            end_step = start_step + int(steps)
-        elif end_time is not None:
-            if end_time <= start_time:
-                raise GenerationError(
-                    f"end_time ({end_time} s) must be after start_time ({start_time:.3f} s)")
-            end_step = sequences_lib.quantize_to_step(
-                end_time, steps_per_second, quantize_cutoff=1.0)
-        else:
-            end_step = start_step + DEFAULT_BARS * self._steps_per_bar(sequence)
-        if end_step - start_step > MAX_TOTAL_STEPS or end_step > MAX_TOTAL_STEPS * 2:
-            raise GenerationError(
-                f"asked for {end_step - start_step} steps; the limit is {MAX_TOTAL_STEPS} "
-                f"(about an hour of sixteenth notes)")
-        if end_step <= start_step:
-            raise GenerationError(
-                f"the section from {start_time} s to {end_time} s is shorter than one step "
-                f"({1.0 / steps_per_second:.3f} s)")
+        start_step, end_step = section_steps(
+            last_end, start_time, end_time, steps, steps_per_second,
+            default_steps=DEFAULT_BARS * self._steps_per_bar(sequence))
         self._warn_if_not_four_four(sequence)
         try:
             quantized = note_seq.quantize_note_sequence(sequence, self.config.steps_per_quarter)
@@ -327,6 +297,67 @@ class EventRNN(abc.ABC):
             primer, start_time=start_time, end_time=end_time, steps=steps, qpm=qpm,
             temperature=temperature, beam_size=beam_size, branch_factor=branch_factor,
             steps_per_iteration=steps_per_iteration, seed=seed).sequence
+
+
+def check_one_piano_part(sequence: music_pb2.NoteSequence, model_name: str) -> None:
+    """Refuse a primer a one-part piano model cannot read: drums, or several programs
+    (Magenta would read drum numbers as pitches, or silently ignore the primer)."""
+    drums = sum(note.is_drum for note in sequence.notes)
+    if drums:
+        raise PrimerError(
+            f"the primer has {drums} drum notes; {model_name} would read their drum numbers "
+            "as piano pitches. Remove the drum notes (for drums use a drum_kit model)")
+    programs = sorted({note.program for note in sequence.notes})
+    if len(programs) > 1:
+        raise PrimerError(
+            f"the primer has notes on {len(programs)} programs {programs}; {model_name} "
+            "continues a single program (Magenta would silently ignore this primer): pass "
+            "one program's notes")
+
+
+def section_steps(last_end: float, start_time: float | None, end_time: float | None,
+                  steps: int | None, steps_per_second: float, default_steps: int,
+                  first_step: int = 1) -> tuple[int, int]:
+    """The section to generate, ``(start_step, end_step)``, checked before any work.
+
+    By default it starts on the step where the primer (ending at ``last_end`` seconds)
+    ends; a given ``start_time`` is quantized as Magenta quantizes a section start. It ends
+    ``steps`` steps later, at ``end_time`` (Magenta's quantization), or ``default_steps``
+    later. ``first_step`` is the earliest start (event RNNs need one event to start from).
+    """
+    if start_time is None:
+        start_step = max(first_step, math.ceil(last_end * steps_per_second - _STEP_EPSILON))
+        start_time = start_step / steps_per_second
+    else:
+        if not np.isfinite(start_time) or start_time < 0:
+            raise GenerationError(f"start_time must be >= 0 seconds, got {start_time}")
+        if last_end > start_time + _STEP_EPSILON:
+            raise PrimerError(
+                f"the primer ends at {last_end:.3f} s, after the requested start_time "
+                f"{start_time:.3f} s; this model can only continue a sequence")
+        start_step = max(first_step, sequences_lib.quantize_to_step(
+            start_time, steps_per_second, quantize_cutoff=0.0))
+    if steps is not None and end_time is not None:
+        raise GenerationError("give either end_time or steps, not both")
+    if steps is not None:
+        _check_positive_int("steps", steps, MAX_TOTAL_STEPS)
+        end_step = start_step + int(steps)
+    elif end_time is not None:
+        if not np.isfinite(end_time) or end_time <= start_time:
+            raise GenerationError(
+                f"end_time ({end_time} s) must be after start_time ({start_time:.3f} s)")
+        end_step = sequences_lib.quantize_to_step(end_time, steps_per_second, quantize_cutoff=1.0)
+    else:
+        end_step = start_step + default_steps
+    if end_step - start_step > MAX_TOTAL_STEPS or end_step > MAX_TOTAL_STEPS * 2:
+        raise GenerationError(
+            f"asked for {end_step - start_step} steps; the limit is {MAX_TOTAL_STEPS} "
+            f"({MAX_TOTAL_STEPS / steps_per_second / 60:.0f} minutes at this tempo)")
+    if end_step <= start_step:
+        raise GenerationError(
+            f"the section from {start_time} s to {end_time} s is shorter than one step "
+            f"({1.0 / steps_per_second:.3f} s)")
+    return start_step, end_step
 
 
 def check_search_arguments(temperature: float, beam_size: int, branch_factor: int,

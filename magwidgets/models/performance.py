@@ -26,8 +26,8 @@ from magwidgets.errors import GenerationError, PrimerError
 from magwidgets.io.sequences import SequenceLike, to_note_sequence
 from magwidgets.models.beam import Beam, Controls, beam_search
 from magwidgets.models.event_rnn import (
-    _QUANTIZATION_ERRORS, _STEP_EPSILON, MAX_TOTAL_STEPS, EventRNN, Generation,
-    _check_positive_int, check_search_arguments)
+    _QUANTIZATION_ERRORS, EventRNN, Generation, check_one_piano_part, check_search_arguments,
+    section_steps)
 from magwidgets.models.performance_controls import (
     DEFAULT_NOTE_DENSITY, MAX_NOTE_DURATION_SECONDS, SETTINGS, STEPS_PER_SECOND,
     ControlExtender, control_values)
@@ -46,18 +46,7 @@ class PerformanceRNN(EventRNN):
 
     # -- family hooks ------------------------------------------------------------------
     def _check_primer(self, sequence: music_pb2.NoteSequence) -> None:
-        drums = sum(note.is_drum for note in sequence.notes)
-        if drums:
-            raise PrimerError(
-                f"the primer has {drums} drum notes; Performance RNN would read their drum "
-                "numbers as piano pitches. Remove the drum notes (for drums use a drum_kit "
-                "model)")
-        programs = sorted({note.program for note in sequence.notes})
-        if len(programs) > 1:
-            raise PrimerError(
-                f"the primer has notes on {len(programs)} programs {programs}; Performance RNN "
-                "continues a single program (Magenta would silently ignore this primer): "
-                "pass one program's notes")
+        check_one_piano_part(sequence, "Performance RNN")
 
     def _extract_track(self, quantized: music_pb2.NoteSequence,
                        start_step: int) -> note_seq.Performance:
@@ -85,38 +74,8 @@ class PerformanceRNN(EventRNN):
     def _plan_section(sequence: music_pb2.NoteSequence, start_time: float | None,
                       end_time: float | None, steps: int | None) -> tuple[int, int]:
         last_end = max((note.end_time for note in sequence.notes), default=0.0)
-        if start_time is None:
-            start_time = last_end
-        elif not np.isfinite(start_time) or start_time < 0:
-            raise GenerationError(f"start_time must be >= 0 seconds, got {start_time}")
-        elif last_end > start_time + _STEP_EPSILON:
-            raise PrimerError(
-                f"the primer ends at {last_end:.3f} s, after the requested start_time "
-                f"{start_time:.3f} s; this model can only continue a sequence")
-        start_step = sequences_lib.quantize_to_step(start_time, STEPS_PER_SECOND,
-                                                    quantize_cutoff=0.0)
-        if steps is not None and end_time is not None:
-            raise GenerationError("give either end_time or steps, not both")
-        if steps is not None:
-            _check_positive_int("steps", steps, MAX_TOTAL_STEPS)
-            end_step = start_step + int(steps)
-        elif end_time is not None:
-            if not np.isfinite(end_time) or end_time <= start_time:
-                raise GenerationError(
-                    f"end_time ({end_time} s) must be after start_time ({start_time:.3f} s)")
-            end_step = sequences_lib.quantize_to_step(end_time, STEPS_PER_SECOND,
-                                                      quantize_cutoff=1.0)
-        else:
-            end_step = start_step + DEFAULT_STEPS
-        if end_step - start_step > MAX_TOTAL_STEPS or end_step > MAX_TOTAL_STEPS * 2:
-            raise GenerationError(
-                f"asked for {end_step - start_step} time steps; the limit is {MAX_TOTAL_STEPS} "
-                f"({MAX_TOTAL_STEPS / STEPS_PER_SECOND:.0f} seconds)")
-        if end_step <= start_step:
-            raise GenerationError(
-                f"the section from {start_time} s to {end_time} s is shorter than one time "
-                f"step ({1.0 / STEPS_PER_SECOND} s) after the start is quantized")
-        return start_step, end_step
+        return section_steps(last_end, start_time, end_time, steps, STEPS_PER_SECOND,
+                             default_steps=DEFAULT_STEPS, first_step=0)
 
     # -- generation --------------------------------------------------------------------
     def generate_with_score(self, primer: SequenceLike = None, *,

@@ -25,10 +25,11 @@ import note_seq
 import numpy as np
 from note_seq.protobuf import music_pb2
 
-from magwidgets.errors import GenerationError, PrimerError
+from magwidgets.errors import GenerationError
 from magwidgets.io.sequences import SequenceLike, to_note_sequence
 from magwidgets.models.beam import Beam, beam_search
-from magwidgets.models.event_rnn import EventRNN, Generation, check_search_arguments
+from magwidgets.models.event_rnn import (EventRNN, Generation, check_one_piano_part,
+                                         check_search_arguments)
 from magwidgets.models.lstm import take_state
 from magwidgets.models.polyphony_encoding import EventType, PolyphonicEvent, PolyphonicTrack
 
@@ -72,18 +73,7 @@ class PolyphonyRNN(EventRNN):
 
     # -- family hooks ------------------------------------------------------------------
     def _check_primer(self, sequence: music_pb2.NoteSequence) -> None:
-        drums = sum(note.is_drum for note in sequence.notes)
-        if drums:
-            raise PrimerError(
-                f"the primer has {drums} drum notes; Magenta's polyphony model would read "
-                "their drum numbers as piano pitches. Remove the drum notes (for drums use a "
-                "drum_kit model)")
-        programs = sorted({note.program for note in sequence.notes})
-        if len(programs) > 1:
-            raise PrimerError(
-                f"the primer has notes on {len(programs)} programs {programs}; the polyphony "
-                "model continues a single program (Magenta would silently ignore this "
-                "primer): pass one program's notes")
+        check_one_piano_part(sequence, "the polyphony model")
 
     def _extract_track(self, quantized: music_pb2.NoteSequence,
                        start_step: int) -> PolyphonicTrack:
