@@ -10,8 +10,20 @@ from google.protobuf import text_format
 from note_seq.protobuf import music_pb2
 
 ORACLE = Path(__file__).parent / "fixtures" / "magenta-oracle" / "rnn"
+IMPROV_CONFIGS = ["basic_improv", "attention_improv", "chord_pitches_improv"]
+PERFORMANCE_CONFIGS = [
+    "performance",
+    "performance_with_dynamics",
+    "performance_with_dynamics_compact",
+    "performance_with_dynamics_and_modulo_encoding",
+    "density_conditioned_performance_with_dynamics",
+    "pitch_conditioned_performance_with_dynamics",
+    "multiconditioned_performance_with_dynamics",
+    "optional_multiconditioned_performance_with_dynamics",
+]
 RNN_CONFIGS = ["one_drum", "drum_kit", "basic_rnn", "mono_rnn", "lookback_rnn", "attention_rnn",
-               "polyphony"]
+               "polyphony", *IMPROV_CONFIGS, *PERFORMANCE_CONFIGS]
+CHORD_SYMBOL = music_pb2.NoteSequence.TextAnnotation.CHORD_SYMBOL
 
 
 def bundle_path(config: str) -> Path:
@@ -32,6 +44,12 @@ def note_tuples(sequence: music_pb2.NoteSequence) -> list[tuple]:
         (n.pitch, n.velocity, round(n.start_time, 6), round(n.end_time, 6), n.is_drum)
         for n in sequence.notes
     )
+
+
+def chord_tuples(sequence: music_pb2.NoteSequence) -> list[tuple]:
+    """CHORD_SYMBOL annotations as comparable (time, text) tuples."""
+    return [(round(a.time, 6), a.text) for a in sequence.text_annotations
+            if a.annotation_type == CHORD_SYMBOL]
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -7,73 +7,26 @@ import numpy as np
 import pytest
 from note_seq.protobuf import music_pb2
 
-from conftest import ORACLE, bundle_path, read_meta, read_textproto
+from conftest import ORACLE, PERFORMANCE_CONFIGS, note_tuples, read_textproto
 from magwidgets.errors import GenerationError, PrimerError
 from magwidgets.models.performance import PerformanceRNN
 from magwidgets.models.performance_controls import SETTINGS, step_to_value
 
-CONFIGS = [
-    "performance",
-    "performance_with_dynamics",
-    "performance_with_dynamics_compact",
-    "performance_with_dynamics_and_modulo_encoding",
-    "density_conditioned_performance_with_dynamics",
-    "pitch_conditioned_performance_with_dynamics",
-    "multiconditioned_performance_with_dynamics",
-    "optional_multiconditioned_performance_with_dynamics",
-]
-TOLERANCE = 1e-5
-# At temperature 1e-4 one step of the optional-multiconditioned plain run is a near-tie that
-# Magenta resolved one way; seed 1 samples the same branch for every config (seed 0 not).
-PARITY_SEED = 1
-
-
 @pytest.fixture(scope="module")
-def performance_models():
-    import magwidgets as mw
-
-    return {config: mw.load_model(bundle_path(config)) for config in CONFIGS}
-
-
-def _notes(sequence: music_pb2.NoteSequence) -> list[tuple]:
-    return sorted((n.pitch, n.velocity, round(n.start_time, 6), round(n.end_time, 6))
-                  for n in sequence.notes)
+def performance_models(models):
+    return {config: models[config] for config in PERFORMANCE_CONFIGS}
 
 
 def _primer(config: str = "performance_with_dynamics") -> music_pb2.NoteSequence:
     return read_textproto(ORACLE / config / "primer.textproto")
 
 
-# -- parity with Magenta ------------------------------------------------------------------
-@pytest.mark.parametrize("config", CONFIGS)
+# -- loading ------------------------------------------------------------------------------
+@pytest.mark.parametrize("config", PERFORMANCE_CONFIGS)
 def test_load_picks_the_config(performance_models, config):
     model = performance_models[config]
     assert isinstance(model, PerformanceRNN)
     assert model.config.id == config  # the compact bundle says performance_with_dynamics
-
-
-@pytest.mark.parametrize("config", CONFIGS)
-def test_predict_proba_matches_magenta_softmax(performance_models, config):
-    first_call = np.load(ORACLE / config / "first_call.npz")
-    probabilities = performance_models[config].predict_proba(first_call["inputs"])
-    assert probabilities.shape == first_call["softmax_t1"].shape
-    np.testing.assert_allclose(probabilities, first_call["softmax_t1"], atol=TOLERANCE, rtol=0)
-
-
-@pytest.mark.parametrize("run", ["plain", "beam"])
-@pytest.mark.parametrize("config", CONFIGS)
-def test_generate_reproduces_magenta_notes(performance_models, config, run):
-    arguments = read_meta(config)["runs"][run]
-    generated = performance_models[config].generate(
-        ORACLE / config / "primer.textproto",
-        start_time=arguments["start_time"], end_time=arguments["end_time"],
-        temperature=arguments["temperature"], beam_size=arguments["beam_size"],
-        branch_factor=arguments["branch_factor"],
-        steps_per_iteration=arguments["steps_per_iteration"], seed=PARITY_SEED)
-    expected = read_textproto(ORACLE / config / f"generated_{run}.textproto")
-    assert len(expected.notes) == arguments["notes"]
-    assert _notes(generated) == _notes(expected)
-    assert generated.total_time == pytest.approx(expected.total_time)
 
 
 def test_compact_and_one_hot_inputs_give_the_same_network(performance_models):
@@ -83,7 +36,7 @@ def test_compact_and_one_hot_inputs_give_the_same_network(performance_models):
     one_hot = np.eye(388)[indices[..., 0].astype(int)]
     compact = performance_models["performance_with_dynamics_compact"]
     np.testing.assert_allclose(compact.predict_proba(indices),
-                               first_call["softmax_t1"], atol=TOLERANCE, rtol=0)
+                               first_call["softmax_t1"], atol=1e-5, rtol=0)
     assert compact.network.input_size == one_hot.shape[2]
 
 
@@ -105,10 +58,10 @@ def test_seed_reproduces_and_controls_change_the_music(performance_models):
     model = performance_models["multiconditioned_performance_with_dynamics"]
     options = dict(start_time=2.0, end_time=4.0, temperature=1.0, seed=3)
     first = model.generate(_primer(), **options)
-    assert _notes(first) == _notes(model.generate(_primer(), **options))
+    assert note_tuples(first) == note_tuples(model.generate(_primer(), **options))
     other = model.generate(_primer(), notes_per_second=[2, 40],
                            pitch_class_histogram=[[1] + [0] * 11, [0] * 11 + [1]], **options)
-    assert _notes(other) != _notes(first)
+    assert note_tuples(other) != note_tuples(first)
 
 
 def test_no_primer_starts_with_a_second_of_silence(performance_models):
@@ -187,4 +140,4 @@ def test_bad_primers_and_sections_are_refused(performance_models):
 
 
 def test_every_config_has_settings():
-    assert set(CONFIGS) == set(SETTINGS)
+    assert set(PERFORMANCE_CONFIGS) == set(SETTINGS)
