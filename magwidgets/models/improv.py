@@ -28,11 +28,15 @@ from magwidgets.io.sequences import SequenceLike, to_note_sequence
 from magwidgets.models.beam import Beam, Controls, beam_search
 from magwidgets.models.chords import (ChordsArgument, add_chords, chord_annotations,
                                       extract_progression)
-from magwidgets.models.event_rnn import EventRNN, Generation, check_search_arguments
+from magwidgets.models.event_rnn import Generation, check_search_arguments
+from magwidgets.models.melody import MelodyRNN
 
 
-class ImprovRNN(EventRNN):
-    """Magenta's Improv RNN: improvises a melody over given backing chords."""
+class ImprovRNN(MelodyRNN):
+    """Magenta's Improv RNN: improvises a melody over given backing chords.
+
+    The melody side is Melody RNN's (range, transposition, rendering); the primer may hold
+    chords played as notes, of which the top line is kept, as Magenta does."""
 
     # -- family hooks ------------------------------------------------------------------
     def _check_primer(self, sequence: music_pb2.NoteSequence) -> None:
@@ -52,16 +56,6 @@ class ImprovRNN(EventRNN):
                 quantized, search_start_step=0, instrument=instruments.pop(),
                 gap_bars=float("inf"), ignore_polyphonic_notes=True)
         return melody if melody else self._empty_track(note_seq.Melody, quantized, start_step)
-
-    def _to_model_range(self, track) -> int:
-        return track.squash(self.config.min_note, self.config.max_note,
-                            self.config.transpose_to_key)
-
-    def _from_model_range(self, track, shift: int) -> None:
-        track.transpose(-shift)
-
-    def _to_sequence(self, track, qpm: float) -> music_pb2.NoteSequence:
-        return track.to_sequence(qpm=qpm)
 
     @property
     def _triads_only(self) -> bool:
