@@ -32,6 +32,9 @@ from magwidgets.models.event_rnn import Generation, check_search_arguments
 from magwidgets.models.melody import MelodyRNN
 
 
+PITCH_CHORD_CONFIGS = {"chord_pitches_improv"}  # encode any chord's pitches, not a triad class
+
+
 class ImprovRNN(MelodyRNN):
     """Magenta's Improv RNN: improvises a melody over given backing chords.
 
@@ -59,8 +62,8 @@ class ImprovRNN(MelodyRNN):
 
     @property
     def _triads_only(self) -> bool:
-        control = self.encoder._control_encoder_decoder
-        return not isinstance(control, note_seq.PitchChordsEncoderDecoder)
+        """Whether the chord encoding knows only triads (every config but chord pitches)."""
+        return self.config.id not in PITCH_CHORD_CONFIGS
 
     # -- generation --------------------------------------------------------------------
     def generate_with_score(self, primer: SequenceLike = None, *,
