@@ -141,3 +141,13 @@ def test_bad_primers_and_sections_are_refused(performance_models):
 
 def test_every_config_has_settings():
     assert set(PERFORMANCE_CONFIGS) == set(SETTINGS)
+
+
+def test_qpm_only_sets_the_output_tempo(performance_models):
+    model = performance_models["performance_with_dynamics"]
+    plain = model.generate(_primer(), steps=200, seed=3)
+    at_90 = model.generate(_primer(), steps=200, seed=3, qpm=90)
+    assert note_tuples(at_90) == note_tuples(plain)
+    assert [t.qpm for t in at_90.tempos] == [90.0]
+    with pytest.raises(GenerationError, match="qpm must be between"):
+        model.generate(_primer(), steps=10, qpm=0)

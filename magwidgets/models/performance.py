@@ -26,8 +26,8 @@ from magwidgets.errors import GenerationError, PrimerError
 from magwidgets.io.sequences import SequenceLike, to_note_sequence
 from magwidgets.models.beam import Beam, Controls, beam_search
 from magwidgets.models.event_rnn import (
-    _QUANTIZATION_ERRORS, EventRNN, Generation, check_one_piano_part, check_search_arguments,
-    section_steps)
+    _QUANTIZATION_ERRORS, MAX_QPM, MIN_QPM, EventRNN, Generation, check_one_piano_part,
+    check_search_arguments, section_steps)
 from magwidgets.models.performance_controls import (
     DEFAULT_NOTE_DENSITY, MAX_NOTE_DURATION_SECONDS, SETTINGS, STEPS_PER_SECOND,
     ControlExtender, control_values)
@@ -80,8 +80,8 @@ class PerformanceRNN(EventRNN):
     # -- generation --------------------------------------------------------------------
     def generate_with_score(self, primer: SequenceLike = None, *,
                             start_time: float | None = None, end_time: float | None = None,
-                            steps: int | None = None, temperature: float = 1.0,
-                            beam_size: int = 1, branch_factor: int = 1,
+                            steps: int | None = None, qpm: float | None = None,
+                            temperature: float = 1.0, beam_size: int = 1, branch_factor: int = 1,
                             steps_per_iteration: int = 1, seed: int | None = None,
                             notes_per_second: Any = None, pitch_class_histogram: Any = None,
                             disable_conditioning: Any = None,
@@ -89,6 +89,8 @@ class PerformanceRNN(EventRNN):
         """Like ``generate``, returning the sequence with its log-likelihood (that of the
         last generation round)."""
         check_search_arguments(temperature, beam_size, branch_factor, steps_per_iteration)
+        if qpm is not None and not (isinstance(qpm, (int, float)) and MIN_QPM <= qpm <= MAX_QPM):
+            raise GenerationError(f"qpm must be between {MIN_QPM} and {MAX_QPM}, got {qpm!r}")
         if not isinstance(fill_generate_section, (bool, np.bool_)):
             raise GenerationError(
                 f"fill_generate_section must be True or False, got {fill_generate_section!r}")
@@ -125,8 +127,12 @@ class PerformanceRNN(EventRNN):
             if not fill_generate_section:
                 break
         track.set_length(total_steps)
+        performed = self._to_sequence(track, note_seq.DEFAULT_QUARTERS_PER_MINUTE)
+        if qpm is not None:  # timing is in seconds; the tempo only places bar lines
+            del performed.tempos[:]
+            performed.tempos.add(qpm=float(qpm))
         return Generation(
-            sequence=self._to_sequence(track, note_seq.DEFAULT_QUARTERS_PER_MINUTE),
+            sequence=performed,
             log_likelihood=score,
             primer_steps=primer_steps,
             generated_steps=end_step - start_step,
@@ -159,7 +165,8 @@ class PerformanceRNN(EventRNN):
 
     def generate(self, primer: SequenceLike = None, *, start_time: float | None = None,
                  end_time: float | None = None, steps: int | None = None,
-                 temperature: float = 1.0, beam_size: int = 1, branch_factor: int = 1,
+                 qpm: float | None = None, temperature: float = 1.0, beam_size: int = 1,
+                 branch_factor: int = 1,
                  steps_per_iteration: int = 1, seed: int | None = None,
                  notes_per_second: Any = None, pitch_class_histogram: Any = None,
                  disable_conditioning: Any = None,
@@ -168,7 +175,8 @@ class PerformanceRNN(EventRNN):
 
         The section is ``start_time``..``end_time`` in seconds, or ``steps`` time steps of
         10 ms from ``start_time``; by default it starts where the primer's last note ends
-        and lasts 30 s. The primer is returned re-rendered from its 10 ms performance
+        and lasts 30 s. Timing is in seconds; ``qpm``, if given, is only written into the
+        output as its tempo (for bar lines). The primer is returned re-rendered from its 10 ms performance
         (velocities binned), followed by the generated notes.
 
         Conditioning (only for configs that have it, else GenerationError):
@@ -180,7 +188,7 @@ class PerformanceRNN(EventRNN):
         steps, then pad with silence); True runs rounds until the section is filled.
         """
         return self.generate_with_score(
-            primer, start_time=start_time, end_time=end_time, steps=steps,
+            primer, start_time=start_time, end_time=end_time, steps=steps, qpm=qpm,
             temperature=temperature, beam_size=beam_size, branch_factor=branch_factor,
             steps_per_iteration=steps_per_iteration, seed=seed,
             notes_per_second=notes_per_second, pitch_class_histogram=pitch_class_histogram,

@@ -28,8 +28,9 @@ from note_seq.protobuf import music_pb2
 from magwidgets.errors import GenerationError
 from magwidgets.io.sequences import SequenceLike, to_note_sequence
 from magwidgets.models.beam import Beam, beam_search
-from magwidgets.models.event_rnn import (EventRNN, Generation, check_one_piano_part,
-                                         check_search_arguments)
+from magwidgets.models.event_rnn import (EventRNN, ExtendControls, Generation, ModifyEvents,
+                                         check_one_piano_part, check_search_arguments,
+                                         extend_controls_by_repeating)
 from magwidgets.models.lstm import take_state
 from magwidgets.models.polyphony_encoding import EventType, PolyphonicEvent, PolyphonicTrack
 
@@ -98,9 +99,10 @@ class PolyphonyRNN(EventRNN):
         return ragged
 
     def _step(self, beam: Beam, temperature: float, rng: np.random.Generator,
-              modify_events=None) -> Beam:
+              modify_events: ModifyEvents | None = None,
+              extend_controls: ExtendControls = extend_controls_by_repeating) -> Beam:
         if beam.inputs.dtype != object:
-            return super()._step(beam, temperature, rng, modify_events)
+            return super()._step(beam, temperature, rng, modify_events, extend_controls)
         # Magenta cannot feed such a batch (its graph needs one length); run each length
         # as its own batch and put the entries back in order.
         groups: dict[int, list[int]] = collections.defaultdict(list)
@@ -112,7 +114,7 @@ class PolyphonyRNN(EventRNN):
             index = np.asarray(entries, dtype=np.intp)
             part = Beam([beam.events[i] for i in entries], np.stack(list(beam.inputs[index])),
                         take_state(beam.state, index), beam.scores[index])
-            parts.append(super()._step(part, temperature, rng, modify_events))
+            parts.append(super()._step(part, temperature, rng, modify_events, extend_controls))
             order.extend(entries)
         back = np.argsort(order)
         rows = [row for part in parts for row in part.inputs]
