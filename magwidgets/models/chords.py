@@ -109,7 +109,7 @@ def extract_progression(quantized: music_pb2.NoteSequence, end_step: int,
     progression = note_seq.ChordProgression()
     try:
         progression.from_quantized_sequence(quantized, 0, end_step)
-    except note_seq.CoincidentChordsError as err:
+    except note_seq.chords_lib.CoincidentChordsError as err:
         raise error(f"{where}: two different chords start on the same step ({err})") from err
     for figure in sorted(set(progression)):
         check_chord_symbol(figure, triads_only, error, where)
