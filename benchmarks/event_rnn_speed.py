@@ -39,6 +39,7 @@ import magwidgets as mw
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = REPO_ROOT.parent / "shared" / "fixtures" / "magenta-oracle" / "full-size"
 TARGET_SPEEDUP = 5.0
+TARGETED = ("drum_kit", "attention_rnn")  # the bundles the 5x target is set for
 # Steps generated from an empty primer (magenta_reference.py uses the same): performance
 # steps are 10 ms, and its first second is Magenta's silent padding of an empty primer.
 STEPS = {"drum_kit": 64, "attention_rnn": 64, "polyphony": 64, "performance_with_dynamics": 500}
@@ -115,10 +116,14 @@ def main() -> int:
         for (beam_size, branch_factor), magenta in figures.items():
             ours = ms_per_step(model, STEPS[name], beam_size, branch_factor)
             speedup = magenta / ours
-            passed = speedup >= TARGET_SPEEDUP
-            failures += not passed
+            if name in TARGETED:
+                passed = speedup >= TARGET_SPEEDUP
+                failures += not passed
+                verdict = "PASS" if passed else "FAIL"
+            else:
+                verdict = "(no target)"
             print(f"{name:<27}{f'{beam_size} x {branch_factor}':>14}{ours:>14.3f}{magenta:>10.1f}"
-                  f"{speedup:>9.1f}x  {'PASS' if passed else 'FAIL'}")
+                  f"{speedup:>9.1f}x  {verdict}")
 
     bundle = FIXTURES / f"{next(iter(magenta_ms))}.mag"
     seconds, tensorflow = cold_load(bundle)
