@@ -25,7 +25,7 @@ from note_seq.drums_encoder_decoder import DEFAULT_DRUM_TYPE_PITCHES
 from note_seq.protobuf import music_pb2
 
 NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
-MIDDLE_C = 60  # MIDI pitch named C4, so pitch 0 is C-1
+MIDDLE_C, MIDDLE_C_OCTAVE = 60, 4  # MIDI pitch 60 is named C4, so pitch 0 is C-1
 MIN_PITCH, MAX_PITCH = constants.MIN_MIDI_PITCH, constants.MAX_MIDI_PITCH  # 0, 127 inclusive
 MAX_VELOCITY = constants.MAX_MIDI_VELOCITY  # 127
 PITCH_PADDING = 2  # empty rows shown above and below the played pitch range, in semitones
@@ -64,7 +64,8 @@ _DRUM_CLASS_OF_PITCH = {pitch: index for index, pitches in enumerate(DEFAULT_DRU
 
 def pitch_name(pitch: int) -> str:
     """Scientific pitch name with sharps, C4 = 60: ``pitch_name(61) == "C#4"``."""
-    return f"{NOTE_NAMES[pitch % 12]}{pitch // 12 - 1}"
+    octave = MIDDLE_C_OCTAVE + (pitch - MIDDLE_C) // len(NOTE_NAMES)
+    return f"{NOTE_NAMES[pitch % len(NOTE_NAMES)]}{octave}"
 
 
 def drum_class_name(pitch: int) -> str:
