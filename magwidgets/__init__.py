@@ -17,7 +17,7 @@ from magwidgets.errors import (BundleError, GenerationError, MagwidgetsError, Pr
                                RenderError, SynthesisError)
 from magwidgets.io import to_note_sequence
 from magwidgets.models import (CONFIGS, DrumsRNN, EventRNN, Generation, ImprovRNN, MelodyRNN,
-                               PolyphonyRNN, load_model)
+                               MusicVAE, PolyphonyRNN, load_model)
 from magwidgets.render import PianoRoll, Waveform, find_soundfont, pianoroll, synthesize
 from magwidgets.widgets import Player, SequenceView, show
 
@@ -33,6 +33,7 @@ __all__ = [
     "ImprovRNN",
     "MagwidgetsError",
     "MelodyRNN",
+    "MusicVAE",
     "PianoRoll",
     "Player",
     "PolyphonyRNN",

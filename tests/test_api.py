@@ -12,7 +12,7 @@ from conftest import ORACLE, bundle_path
 def test_public_names_are_pinned():
     assert sorted(mw.__all__) == sorted([
         "CONFIGS", "BundleError", "DrumsRNN", "EventRNN", "GenerationError", "Generation", "ImprovRNN",
-        "MagwidgetsError", "MelodyRNN", "PianoRoll", "Player", "PolyphonyRNN", "PrimerError", "RenderError",
+        "MagwidgetsError", "MelodyRNN", "MusicVAE", "PianoRoll", "Player", "PolyphonyRNN", "PrimerError", "RenderError",
         "SequenceView", "SynthesisError", "Waveform", "find_soundfont", "load_model",
         "pianoroll", "show", "synthesize", "to_note_sequence",
     ])

@@ -42,7 +42,8 @@ def _describe_wrong_format(data: bytes) -> str | None:
         if data.startswith(magic):
             return what
     if data[_TAR_MAGIC_OFFSET:_TAR_MAGIC_OFFSET + 5] == b"ustar":
-        return "a tar archive (a MusicVAE checkpoint?), not a .mag bundle"
+        return ("a tar archive, not a .mag bundle; for a MusicVAE checkpoint name its config, "
+                "e.g. load_model(path, config='cat-mel_2bar_small')")
     return None
 
 

@@ -14,6 +14,7 @@ from magwidgets.models.drums import DrumsRNN
 from magwidgets.models.event_rnn import EventRNN
 from magwidgets.models.improv import ImprovRNN
 from magwidgets.models.melody import MelodyRNN
+from magwidgets.models.music_vae import VAE_CONFIGS, MusicVAE
 from magwidgets.models.performance import PerformanceRNN
 from magwidgets.models.performance_controls import COMPACT_CONFIG, COMPACT_GENERATOR_ID
 from magwidgets.models.polyphony import PolyphonyRNN
@@ -56,8 +57,9 @@ def _config_id(bundle: Bundle, meta: dict) -> str:
     return bundle.generator_id
 
 
-def load_model(path: str | Path, *, config: str | None = None) -> EventRNN:
-    """Load a Magenta ``.mag`` bundle as a model whose ``generate`` returns NoteSequences.
+def load_model(path: str | Path, *, config: str | None = None) -> EventRNN | MusicVAE:
+    """Load a Magenta ``.mag`` bundle as a model whose ``generate`` returns NoteSequences,
+    or, when ``config`` names a MusicVAE config, a MusicVAE checkpoint (``.tar``).
 
     The config comes from the bundle's generator id unless ``config`` names one. The first
     load of a bundle converts its TF checkpoint (needs TensorFlow) and caches the weights;
@@ -67,6 +69,8 @@ def load_model(path: str | Path, *, config: str | None = None) -> EventRNN:
         BundleError: unreadable file, unknown model family, or weights that do not fit
             the config.
     """
+    if config in VAE_CONFIGS:
+        return MusicVAE.from_checkpoint(path, config)
     bundle = read_bundle(path)
     config_id = config or bundle.generator_id
     if config_id not in CONFIGS:

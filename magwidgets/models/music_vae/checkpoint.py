@@ -1,0 +1,97 @@
+"""A MusicVAE checkpoint ``.tar`` to ``dict[str, np.ndarray]``, with TensorFlow once.
+
+Magenta's released MusicVAE checkpoints are tars holding ``<name>.ckpt.index`` and
+``<name>.ckpt.data-*`` (a TF1 V2 checkpoint). The tar is unpacked safely into a temporary
+folder, read with ``tf.train.load_checkpoint`` and the weights are cached by the tar's sha256
+(``magwidgets.bundles.cache``), so later loads never import TensorFlow.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tarfile
+import tempfile
+from pathlib import Path, PurePosixPath
+
+import numpy as np
+
+from magwidgets.bundles import cache
+from magwidgets.errors import BundleError
+
+MAX_MEMBER_BYTES = 2 * 1024**3  # the largest released MusicVAE checkpoint is well below this
+MAX_TOTAL_BYTES = 4 * 1024**3
+
+
+def _safe_members(tar: tarfile.TarFile, path: Path) -> list[tarfile.TarInfo]:
+    """The tar's regular files, refusing links, absolute paths, '..' and oversize files."""
+    members, total = [], 0
+    for member in tar.getmembers():
+        if member.isdir():
+            continue
+        name = PurePosixPath(member.name)
+        if not member.isfile():
+            raise BundleError(f"{path}: tar member '{member.name}' is not a regular file "
+                              "(links and devices are refused)")
+        if name.is_absolute() or ".." in name.parts:
+            raise BundleError(f"{path}: tar member '{member.name}' points outside the archive")
+        total += member.size
+        if member.size > MAX_MEMBER_BYTES or total > MAX_TOTAL_BYTES:
+            raise BundleError(f"{path}: tar member '{member.name}' is too large")
+        members.append(member)
+    return members
+
+
+def _checkpoint_prefix(members: list[tarfile.TarInfo], path: Path) -> str:
+    indexes = [m.name for m in members if m.name.endswith(".index")]
+    datas = [m.name for m in members if ".data-" in PurePosixPath(m.name).name]
+    if not indexes or not datas:
+        names = ", ".join(m.name for m in members[:5]) or "nothing"
+        raise BundleError(f"{path}: not a MusicVAE checkpoint tar (expected '<name>.ckpt.index' "
+                          f"and '<name>.ckpt.data-*' files, found {names})")
+    return indexes[0][: -len(".index")]
+
+
+def read_checkpoint_tar(path: Path) -> dict[str, np.ndarray]:
+    """All variables of the checkpoint in the tar (needs TensorFlow)."""
+    try:
+        tar = tarfile.open(path)
+    except (tarfile.TarError, OSError) as error:
+        raise BundleError(f"{path}: not a MusicVAE checkpoint tar ({error})") from None
+    with tar, tempfile.TemporaryDirectory() as folder:
+        members = _safe_members(tar, path)
+        prefix = _checkpoint_prefix(members, path)
+        for member in members:
+            target = Path(folder, *PurePosixPath(member.name).parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            source = tar.extractfile(member)
+            if source is None:
+                raise BundleError(f"{path}: cannot read tar member '{member.name}'")
+            with source, open(target, "wb") as sink:
+                sink.write(source.read())
+        try:
+            import tensorflow as tf
+        except ImportError:
+            raise BundleError(f"{path}: converting a checkpoint the first time needs "
+                              "TensorFlow (pip install tensorflow-cpu)") from None
+        try:
+            reader = tf.train.load_checkpoint(str(Path(folder, *PurePosixPath(prefix).parts)))
+            return {name: np.asarray(reader.get_tensor(name))
+                    for name in reader.get_variable_to_shape_map()}
+        except Exception as error:  # TF raises many types for corrupt files
+            raise BundleError(f"{path}: the checkpoint in the tar cannot be read "
+                              f"({type(error).__name__}: {error})") from None
+
+
+def load_weights(path: str | Path) -> dict[str, np.ndarray]:
+    """The checkpoint's weights, from the cache when this tar was converted before."""
+    path = Path(path)
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as error:
+        raise BundleError(f"{path}: cannot read the checkpoint file ({error})") from None
+    cached = cache.load_cached(digest)
+    if cached is not None and cached[1].get("kind") == "music_vae":
+        return cached[0]
+    weights = read_checkpoint_tar(path)
+    cache.store(digest, weights, {"kind": "music_vae"})
+    return weights

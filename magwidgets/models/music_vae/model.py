@@ -1,0 +1,128 @@
+"""``MusicVAE``: encode NoteSequences to latent vectors and decode them back, in NumPy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+from note_seq.protobuf import music_pb2
+
+from magwidgets.errors import BundleError, GenerationError, PrimerError
+from magwidgets.models.music_vae.checkpoint import load_weights
+from magwidgets.models.music_vae.configs import VAEConfig, get_config
+from magwidgets.models.music_vae.converters import ExtractionFailure, make_converter
+from magwidgets.models.music_vae.network import Decoder, Encoder
+
+
+def slerp(p0: np.ndarray, p1: np.ndarray, t: float) -> np.ndarray:
+    """Spherical linear interpolation, as Magenta's ``TrainedModel.interpolate`` does it."""
+    omega = np.arccos(np.dot(p0 / np.linalg.norm(p0), p1 / np.linalg.norm(p1)))
+    so = np.sin(omega)
+    return np.sin((1.0 - t) * omega) / so * p0 + np.sin(t * omega) / so * p1
+
+
+class MusicVAE:
+    """A Magenta MusicVAE (categorical 2-bar configs) running in NumPy."""
+
+    def __init__(self, config: VAEConfig, weights: dict[str, np.ndarray], source: str = ""):
+        self.config = config
+        self.converter = make_converter(config)
+        try:
+            self.encoder = Encoder(weights)
+            self.decoder = Decoder(weights)
+        except KeyError as missing:
+            raise BundleError(f"{source}: not a MusicVAE '{config.name}' checkpoint "
+                              f"(variable {missing} is missing)") from None
+        expected = {"encoder input depth": (self.encoder.input_size, self.converter.input_depth),
+                    "decoder output depth": (self.decoder.output_depth,
+                                             self.converter.output_depth),
+                    "decoder z size": (self.decoder.z_size, self.encoder.z_size),
+                    "decoder input depth": (self.decoder.cells[0].input_size if
+                                            self.decoder.cells else -1,
+                                            self.converter.output_depth + self.encoder.z_size)}
+        for what, (found, wanted) in expected.items():
+            if found != wanted:
+                raise BundleError(f"{source}: the weights do not fit config '{config.name}' "
+                                  f"({what} is {found}, the config needs {wanted})")
+
+    @classmethod
+    def from_checkpoint(cls, path: str | Path, config: str) -> "MusicVAE":
+        """Load a Magenta MusicVAE checkpoint ``.tar`` for the named config."""
+        vae_config = get_config(config)
+        return cls(vae_config, load_weights(path), str(path))
+
+    @property
+    def z_size(self) -> int:
+        return self.encoder.z_size
+
+    def _inputs(self, sequences: Sequence[music_pb2.NoteSequence]) -> list[np.ndarray]:
+        if isinstance(sequences, music_pb2.NoteSequence):
+            sequences = [sequences]
+        if not sequences:
+            raise PrimerError("encode needs at least one NoteSequence")
+        inputs = []
+        for k, sequence in enumerate(sequences):
+            try:
+                examples = self.converter.to_tensors(sequence)
+            except ExtractionFailure as failure:
+                raise PrimerError(f"sequence {k} yields no 2-bar example for "
+                                  f"'{self.config.name}': {failure}") from None
+            if len(examples) > 1:
+                raise PrimerError(f"sequence {k} yields {len(examples)} different 2-bar "
+                                  f"examples for '{self.config.name}'; pass exactly 2 bars")
+            inputs.append(examples[0])
+        return inputs
+
+    def encode(self, sequences: Sequence[music_pb2.NoteSequence], seed: int | None = None):
+        """``(z, mu, sigma)``, each [len(sequences), z_size]; z is drawn from N(mu, sigma)."""
+        inputs = self._inputs(sequences)
+        lengths = np.array([len(x) for x in inputs])
+        batch = np.zeros((len(inputs), lengths.max(), self.converter.input_depth))
+        for b, x in enumerate(inputs):
+            batch[b, :len(x)] = x
+        mu, sigma = self.encoder(batch, lengths)
+        z = mu + sigma * np.random.default_rng(seed).standard_normal(mu.shape)
+        return z.astype(np.float32), mu.astype(np.float32), sigma.astype(np.float32)
+
+    def _check(self, length: int | None, temperature: float) -> int:
+        length = self.config.max_seq_len if length is None else length
+        if not isinstance(length, (int, np.integer)) or not 0 < length <= 100_000:
+            raise GenerationError(f"length must be a positive number of steps, got {length!r}")
+        if not temperature > 0:
+            raise GenerationError(f"temperature must be > 0, got {temperature!r}")
+        return int(length)
+
+    def decode(self, z, length: int | None = None, temperature: float = 1.0,
+               seed: int | None = None) -> list[music_pb2.NoteSequence]:
+        """One NoteSequence per latent vector (``length`` steps, default the config's)."""
+        length = self._check(length, temperature)
+        z = np.asarray(z, dtype=np.float64)
+        if z.ndim == 1:
+            z = z[None]
+        if z.ndim != 2 or z.shape[1] != self.z_size:
+            raise GenerationError(f"z must be [n, {self.z_size}], got shape {z.shape}")
+        indices = self.decoder(z, length, float(temperature), np.random.default_rng(seed))
+        return [self.converter.from_indices(row) for row in indices]
+
+    def sample(self, n: int, length: int | None = None, temperature: float = 1.0,
+               same_z: bool = False, seed: int | None = None) -> list[music_pb2.NoteSequence]:
+        """``n`` sequences decoded from z drawn from N(0, I) (one shared z with ``same_z``)."""
+        if not isinstance(n, (int, np.integer)) or n < 1:
+            raise GenerationError(f"n must be a positive integer, got {n!r}")
+        rng = np.random.default_rng(seed)
+        z = rng.standard_normal((1 if same_z else n, self.z_size))
+        z = np.repeat(z, n, axis=0) if same_z else z
+        return self.decode(z, length, temperature, seed=rng.integers(2**32))
+
+    def interpolate(self, a: music_pb2.NoteSequence, b: music_pb2.NoteSequence,
+                    num_steps: int, length: int | None = None, temperature: float = 1.0,
+                    seed: int | None = None) -> list[music_pb2.NoteSequence]:
+        """``num_steps`` sequences along the slerp between the mu of ``a`` and of ``b``
+        (both end points included)."""
+        if not isinstance(num_steps, (int, np.integer)) or num_steps < 1:
+            raise GenerationError(f"num_steps must be a positive integer, got {num_steps!r}")
+        _, mu, _ = self.encode([a, b])
+        mu = mu.astype(np.float64)
+        z = np.array([slerp(mu[0], mu[1], t) for t in np.linspace(0, 1, num_steps)])
+        return self.decode(z, length, temperature, seed=seed)

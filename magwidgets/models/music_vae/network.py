@@ -1,0 +1,139 @@
+"""MusicVAE's networks in NumPy: LSTMBlockCell, the bidirectional encoder, the LSTM decoder.
+
+Variable names are those of Magenta's TF1 graph (``encoder/cell_0/bidirectional_rnn/fw/...``,
+``decoder/multi_rnn_cell/cell_<k>/lstm_cell/...``, ``decoder/z_to_initial_state``,
+``decoder/output_projection``, ``encoder/mu``, ``encoder/sigma``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+FORGET_BIAS = 1.0  # LSTMBlockCell's default
+_ENC = "encoder/cell_0/bidirectional_rnn/{}/multi_rnn_cell/cell_0/lstm_cell/"
+_DEC = "decoder/multi_rnn_cell/cell_{}/lstm_cell/"
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 0.5 * (np.tanh(0.5 * x) + 1.0)
+
+
+def _softplus(x: np.ndarray) -> np.ndarray:
+    return np.logaddexp(0.0, x)
+
+
+@dataclass
+class LSTMCell:
+    """``LSTMBlockCell``: gates [x, h] @ kernel + bias, split i, j (cell input), f, o."""
+
+    kernel: np.ndarray
+    bias: np.ndarray
+
+    @property
+    def units(self) -> int:
+        return self.bias.shape[0] // 4
+
+    @property
+    def input_size(self) -> int:
+        return self.kernel.shape[0] - self.units
+
+    def __call__(self, x, c, h):
+        gates = np.concatenate([x, h], axis=1) @ self.kernel + self.bias
+        i, j, f, o = np.split(gates, 4, axis=1)
+        c = c * _sigmoid(f + FORGET_BIAS) + _sigmoid(i) * np.tanh(j)
+        return c, np.tanh(c) * _sigmoid(o)
+
+
+def _cell(weights: dict[str, np.ndarray], prefix: str) -> LSTMCell:
+    return LSTMCell(weights[prefix + "kernel"].astype(np.float64),
+                    weights[prefix + "bias"].astype(np.float64))
+
+
+def _dense(weights, name):
+    return weights[name + "/kernel"].astype(np.float64), weights[name + "/bias"].astype(np.float64)
+
+
+class Encoder:
+    """``BidirectionalLstmEncoder`` (one layer) + the ``encoder/mu`` and ``encoder/sigma``
+    dense layers of ``MusicVAE.encode``."""
+
+    def __init__(self, weights: dict[str, np.ndarray]):
+        self.fw = _cell(weights, _ENC.format("fw"))
+        self.bw = _cell(weights, _ENC.format("bw"))
+        self.mu = _dense(weights, "encoder/mu")
+        self.sigma = _dense(weights, "encoder/sigma")
+
+    @property
+    def input_size(self) -> int:
+        return self.fw.input_size
+
+    @property
+    def z_size(self) -> int:
+        return self.mu[1].shape[0]
+
+    @staticmethod
+    def _final_h(cell: LSTMCell, inputs: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        batch = inputs.shape[0]
+        c = np.zeros((batch, cell.units))
+        h = np.zeros((batch, cell.units))
+        for t in range(inputs.shape[1]):
+            new_c, new_h = cell(inputs[:, t], c, h)
+            live = (t < lengths)[:, None]
+            c, h = np.where(live, new_c, c), np.where(live, new_h, h)
+        return h
+
+    def __call__(self, inputs: np.ndarray, lengths: np.ndarray):
+        """(mu, sigma) for a padded batch ``inputs`` [batch, time, depth]."""
+        reversed_inputs = np.zeros_like(inputs)
+        for b, length in enumerate(lengths):
+            reversed_inputs[b, :length] = inputs[b, :length][::-1]
+        encoded = np.concatenate([self._final_h(self.fw, inputs, lengths),
+                                  self._final_h(self.bw, reversed_inputs, lengths)], axis=1)
+        mu = encoded @ self.mu[0] + self.mu[1]
+        sigma = _softplus(encoded @ self.sigma[0] + self.sigma[1])
+        return mu, sigma
+
+
+class Decoder:
+    """``CategoricalLstmDecoder.sample``: the state from ``tanh(dense(z))``, each step fed the
+    previous sample (one-hot; zeros at the start) concatenated with z."""
+
+    def __init__(self, weights: dict[str, np.ndarray]):
+        self.cells = []
+        while _DEC.format(len(self.cells)) + "kernel" in weights:
+            self.cells.append(_cell(weights, _DEC.format(len(self.cells))))
+        self.initial = _dense(weights, "decoder/z_to_initial_state")
+        self.output = _dense(weights, "decoder/output_projection")
+
+    @property
+    def output_depth(self) -> int:
+        return self.output[1].shape[0]
+
+    @property
+    def z_size(self) -> int:
+        return self.initial[0].shape[0]
+
+    def __call__(self, z: np.ndarray, length: int, temperature: float,
+                 rng: np.random.Generator) -> np.ndarray:
+        """Sampled class indices [batch, length]."""
+        batch = z.shape[0]
+        flat = np.tanh(z @ self.initial[0] + self.initial[1])
+        sizes = [size for cell in self.cells for size in (cell.units, cell.units)]
+        parts = np.split(flat, np.cumsum(sizes)[:-1], axis=1)
+        state = [(parts[2 * k], parts[2 * k + 1]) for k in range(len(self.cells))]
+        previous = np.zeros((batch, self.output_depth))
+        samples = np.zeros((batch, length), dtype=np.int64)
+        for t in range(length):
+            x = np.concatenate([previous, z], axis=1)
+            for k, cell in enumerate(self.cells):
+                c, h = cell(x, *state[k])
+                state[k] = (c, h)
+                x = h
+            logits = (x @ self.output[0] + self.output[1]) / temperature
+            gumbel = -np.log(-np.log(rng.uniform(np.finfo(float).tiny, 1.0, logits.shape)))
+            samples[:, t] = np.argmax(logits + gumbel, axis=1)
+            previous = np.zeros((batch, self.output_depth))
+            previous[np.arange(batch), samples[:, t]] = 1.0
+        return samples
