@@ -52,6 +52,10 @@ class LSTMLayer:
     def units(self) -> int:
         return self.weight.shape[0] // 4
 
+    @property
+    def input_size(self) -> int:
+        return self.weight.shape[1] - self.units
+
 
 @dataclass(frozen=True)
 class Attention:
@@ -108,6 +112,11 @@ def _lstm_cell(gates: np.ndarray, c: np.ndarray):
     new_c = c * _sigmoid(f + FORGET_BIAS) + _sigmoid(i) * np.tanh(j)
     new_h = np.tanh(new_c) * _sigmoid(o)
     return new_c, new_h
+
+
+def lstm_step(layer: LSTMLayer, x: np.ndarray, c: np.ndarray, h: np.ndarray):
+    """One step of a TF1 ``BasicLSTMCell`` / ``LSTMBlockCell`` (the same arithmetic)."""
+    return _lstm_cell(linear(np.concatenate([x, h], axis=1), layer.weight, layer.bias), c)
 
 
 def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:

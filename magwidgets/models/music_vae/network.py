@@ -7,48 +7,22 @@ Variable names are those of Magenta's TF1 graph (``encoder/cell_0/bidirectional_
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-FORGET_BIAS = 1.0  # LSTMBlockCell's default
+from magwidgets.models.lstm import LSTMLayer, lstm_step
+
 _ENC = "encoder/cell_0/bidirectional_rnn/{}/multi_rnn_cell/cell_0/lstm_cell/"
 _DEC = "decoder/multi_rnn_cell/cell_{}/lstm_cell/"
-
-
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 0.5 * (np.tanh(0.5 * x) + 1.0)
 
 
 def _softplus(x: np.ndarray) -> np.ndarray:
     return np.logaddexp(0.0, x)
 
 
-@dataclass
-class LSTMCell:
-    """``LSTMBlockCell``: gates [x, h] @ kernel + bias, split i, j (cell input), f, o."""
-
-    kernel: np.ndarray
-    bias: np.ndarray
-
-    @property
-    def units(self) -> int:
-        return self.bias.shape[0] // 4
-
-    @property
-    def input_size(self) -> int:
-        return self.kernel.shape[0] - self.units
-
-    def __call__(self, x, c, h):
-        gates = np.concatenate([x, h], axis=1) @ self.kernel + self.bias
-        i, j, f, o = np.split(gates, 4, axis=1)
-        c = c * _sigmoid(f + FORGET_BIAS) + _sigmoid(i) * np.tanh(j)
-        return c, np.tanh(c) * _sigmoid(o)
-
-
-def _cell(weights: dict[str, np.ndarray], prefix: str) -> LSTMCell:
-    return LSTMCell(weights[prefix + "kernel"].astype(np.float64),
-                    weights[prefix + "bias"].astype(np.float64))
+def _cell(weights: dict[str, np.ndarray], prefix: str) -> LSTMLayer:
+    """An LSTMBlockCell's weights, transposed for the shared engine's ``lstm_step``."""
+    return LSTMLayer(np.ascontiguousarray(weights[prefix + "kernel"].astype(np.float64).T),
+                     weights[prefix + "bias"].astype(np.float64))
 
 
 def _dense(weights, name):
@@ -74,12 +48,12 @@ class Encoder:
         return self.mu[1].shape[0]
 
     @staticmethod
-    def _final_h(cell: LSTMCell, inputs: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    def _final_h(cell: LSTMLayer, inputs: np.ndarray, lengths: np.ndarray) -> np.ndarray:
         batch = inputs.shape[0]
         c = np.zeros((batch, cell.units))
         h = np.zeros((batch, cell.units))
         for t in range(inputs.shape[1]):
-            new_c, new_h = cell(inputs[:, t], c, h)
+            new_c, new_h = lstm_step(cell, inputs[:, t], c, h)
             live = (t < lengths)[:, None]
             c, h = np.where(live, new_c, c), np.where(live, new_h, h)
         return h
@@ -128,7 +102,7 @@ class Decoder:
         for t in range(length):
             x = np.concatenate([previous, z], axis=1)
             for k, cell in enumerate(self.cells):
-                c, h = cell(x, *state[k])
+                c, h = lstm_step(cell, x, *state[k])
                 state[k] = (c, h)
                 x = h
             logits = (x @ self.output[0] + self.output[1]) / temperature
