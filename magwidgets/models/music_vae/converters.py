@@ -48,6 +48,10 @@ def _windows(tracks, slice_steps: int, steps_per_bar: int) -> list[tuple]:
 
 
 class _Converter:
+    def from_output(self, row: np.ndarray) -> music_pb2.NoteSequence:
+        """One decoder output row (class indices, or groove vectors) to a NoteSequence."""
+        return self.from_indices(row)
+
     def __init__(self, config):
         self.steps_per_quarter = config.steps_per_quarter
         self.steps_per_bar = config.steps_per_quarter * config.quarters_per_bar
@@ -179,5 +183,116 @@ class DrumsConverter(_Converter):
         return track.to_sequence(velocity=OUTPUT_VELOCITY)
 
 
+
+
+ROLAND_DRUM_PITCH_CLASSES = [[36], [38, 37, 40], [42, 22, 44], [46, 26], [43, 58], [47, 45],
+                             [50, 48], [49, 52, 55, 57], [51, 53, 59]]
+REDUCED_DRUM_PITCH_CLASSES = DRUM_PITCH_CLASSES  # what Magenta's GrooVAE uses at inference
+GROOVE_QPM = 120.0  # Magenta's GrooveConverter.from_tensors always writes 120 qpm
+TAP_CLASS = 3  # tapify squashes every step onto the open hi-hat channel
+
+
+class GrooveConverter(_Converter):
+    """``GrooveConverter`` (continuous outputs, in Magenta's ``infer`` mode, so the reduced
+    9 drum classes): per step and drum class a hit, a velocity / 127 and a timing offset
+    (the distance from the grid step, in steps, times 2), 27 values in all. ``humanize``
+    zeroes the input velocities and offsets, ``tapify`` squashes each step onto the open
+    hi-hat channel (the loudest hit), ``fixed_velocities`` zeroes the input velocities."""
+
+    def __init__(self, config):
+        super().__init__(config)
+        self.humanize = config.humanize
+        self.tapify = config.tapify
+        self.fixed_velocities = config.fixed_velocities
+        self.pitch_classes = REDUCED_DRUM_PITCH_CLASSES
+        self.pitch_class = {p: i for i, pitches in enumerate(self.pitch_classes)
+                            for p in pitches}
+        self.num_drums = len(self.pitch_classes)
+        self.input_depth = self.output_depth = 3 * self.num_drums
+
+    def _quantize(self, sequence):
+        try:
+            quantized = note_seq.quantize_note_sequence(sequence, self.steps_per_quarter)
+        except (note_seq.BadTimeSignatureError, note_seq.NonIntegerStepsPerBarError,
+                note_seq.NegativeTimeError, note_seq.MultipleTimeSignatureError,
+                note_seq.MultipleTempoError) as error:
+            raise ExtractionFailure(f"it cannot be quantized ({error})") from None
+        if sequences_lib.steps_per_bar_in_quantized_sequence(quantized) != self.steps_per_bar:
+            raise ExtractionFailure("its time signature is not 4/4 (the model needs "
+                                    f"{self.steps_per_bar} steps per bar)")
+        return quantized
+
+    def full_tensors(self, sequence: music_pb2.NoteSequence, pad_to_window: bool = False):
+        """(encoder inputs, target outputs) over the whole sequence, [steps, 27] each, padded
+        to whole bars (to whole ``slice_bars`` windows with ``pad_to_window``)."""
+        quantized = self._quantize(sequence)
+        notes = [n for n in quantized.notes if n.is_drum and n.pitch in self.pitch_class]
+        if not notes:
+            raise ExtractionFailure("it has no drum notes (is_drum) of a known drum pitch")
+        qpm = quantized.tempos[0].qpm if quantized.tempos else GROOVE_QPM
+        step_length = 60.0 / qpm / self.steps_per_quarter
+        max_start = max(n.quantized_start_step for n in notes)
+        unit = self.slice_steps if pad_to_window else self.steps_per_bar
+        steps = unit * int(np.ceil((max_start + 1) / unit))
+        hits, velocities, offsets = (np.zeros((steps, self.num_drums)) for _ in range(3))
+        chosen: dict[tuple[int, int], object] = {}
+        for note in notes:  # the loudest note per step and drum class (first on ties)
+            key = (int(note.quantized_start_step), self.pitch_class[note.pitch])
+            if key not in chosen or note.velocity > chosen[key].velocity:
+                chosen[key] = note
+        for (step, drum), note in chosen.items():
+            hits[step, drum] = 1.0
+            velocities[step, drum] = note.velocity / 127.0
+            offsets[step, drum] = 2 * (step_length * note.quantized_start_step
+                                       - note.start_time) / step_length
+        in_hits, in_velocities, in_offsets = hits.copy(), velocities.copy(), offsets.copy()
+        if self.tapify:
+            loudest = np.argmax(in_velocities, axis=1)
+            rows = np.arange(steps)
+            in_hits[:], in_velocities[:], in_offsets[:] = 0.0, 0.0, 0.0
+            in_hits[:, TAP_CLASS] = hits[rows, loudest]
+            in_velocities[:, TAP_CLASS] = velocities[rows, loudest]
+            in_offsets[:, TAP_CLASS] = offsets[rows, loudest]
+        if self.humanize:
+            in_velocities[:], in_offsets[:] = 0.0, 0.0
+        if self.fixed_velocities:
+            in_velocities[:] = 0.0
+        return (np.concatenate([in_hits, in_velocities, in_offsets], axis=1),
+                np.concatenate([hits, velocities, offsets], axis=1))
+
+    def to_tensors(self, sequence: music_pb2.NoteSequence) -> list[np.ndarray]:
+        """Magenta's encoder inputs: the 2-bar windows (hop 2 bars; a last partial window
+        is dropped, as Magenta does)."""
+        inputs, _ = self.full_tensors(sequence)
+        windows = [inputs[i:i + self.slice_steps]
+                   for i in range(0, len(inputs) - self.slice_steps + 1, self.slice_steps)]
+        if not windows:
+            raise ExtractionFailure(f"it is shorter than {self.slice_steps // self.steps_per_bar}"
+                                    " bars (the model needs whole 2-bar windows)")
+        return windows
+
+    def from_output(self, sample: np.ndarray, qpm: float = GROOVE_QPM,
+                    start_step: int = 0) -> music_pb2.NoteSequence:
+        """``GrooveConverter.from_tensors`` for one [steps, 27] decoder output."""
+        sequence = music_pb2.NoteSequence()
+        sequence.tempos.add(qpm=qpm)
+        step_length = 60.0 / qpm / self.steps_per_quarter
+        self.add_notes(sequence, sample, step_length, start_step)
+        return sequence
+
+    def add_notes(self, sequence, sample, step_length: float, start_step: int = 0) -> None:
+        for i, row in enumerate(sample):
+            hits, velocities, offsets = np.split(row, 3)
+            for j in range(len(hits)):
+                if hits[j] > 0.5:
+                    offset = float(np.clip(offsets[j] / 2, -0.5, 0.5))
+                    note = sequence.notes.add(
+                        pitch=self.pitch_classes[j][0], instrument=9, is_drum=True,
+                        velocity=int(np.clip(int(np.round(velocities[j] * 127)), 0, 127)))
+                    note.start_time = (start_step + i - offset) * step_length
+                    note.end_time = note.start_time + step_length
+
+
 def make_converter(config):
-    return {"melody": MelodyConverter, "drums": DrumsConverter}[config.converter](config)
+    return {"melody": MelodyConverter, "drums": DrumsConverter,
+            "groove": GrooveConverter}[config.converter](config)

@@ -12,7 +12,7 @@ from magwidgets.errors import BundleError, GenerationError, PrimerError
 from magwidgets.models.music_vae.checkpoint import load_weights
 from magwidgets.models.music_vae.configs import VAEConfig, get_config
 from magwidgets.models.music_vae.converters import ExtractionFailure, make_converter
-from magwidgets.models.music_vae.network import Decoder, Encoder
+from magwidgets.models.music_vae.network import Decoder, Encoder, GrooveDecoder
 
 
 def slerp(p0: np.ndarray, p1: np.ndarray, t: float) -> np.ndarray:
@@ -23,14 +23,15 @@ def slerp(p0: np.ndarray, p1: np.ndarray, t: float) -> np.ndarray:
 
 
 class MusicVAE:
-    """A Magenta MusicVAE (categorical 2-bar configs) running in NumPy."""
+    """A Magenta MusicVAE (categorical 2-bar configs, GrooVAE) running in NumPy."""
 
     def __init__(self, config: VAEConfig, weights: dict[str, np.ndarray], source: str = ""):
         self.config = config
         self.converter = make_converter(config)
         try:
             self.encoder = Encoder(weights)
-            self.decoder = Decoder(weights)
+            decoder = GrooveDecoder if config.converter == "groove" else Decoder
+            self.decoder = decoder(weights)
         except KeyError as missing:
             raise BundleError(f"{source}: not a MusicVAE '{config.name}' checkpoint "
                               f"(variable {missing} is missing)") from None
@@ -102,8 +103,8 @@ class MusicVAE:
             z = z[None]
         if z.ndim != 2 or z.shape[1] != self.z_size:
             raise GenerationError(f"z must be [n, {self.z_size}], got shape {z.shape}")
-        indices = self.decoder(z, length, float(temperature), np.random.default_rng(seed))
-        return [self.converter.from_indices(row) for row in indices]
+        outputs = self.decoder(z, length, float(temperature), np.random.default_rng(seed))
+        return [self.converter.from_output(row) for row in outputs]
 
     def sample(self, n: int, length: int | None = None, temperature: float = 1.0,
                same_z: bool = False, seed: int | None = None) -> list[music_pb2.NoteSequence]:
@@ -126,3 +127,52 @@ class MusicVAE:
         mu = mu.astype(np.float64)
         z = np.array([slerp(mu[0], mu[1], t) for t in np.linspace(0, 1, num_steps)])
         return self.decode(z, length, temperature, seed=seed)
+
+    def humanize(self, drums: music_pb2.NoteSequence, temperature: float = 1.0,
+                 seed: int | None = None) -> music_pb2.NoteSequence:
+        """Magenta Studio's Groove: encode a (quantized-sounding) drum beat with the
+        ``groovae_2bar_humanize`` converter and decode it at the same length, which adds
+        timing offsets and velocities. Longer beats go through in 2-bar windows (the last
+        one padded with silence) joined back, at the input's tempo."""
+        return self._regroove(drums, "humanize", "groovae_2bar_humanize", temperature, seed)
+
+    def drumify(self, taps: music_pb2.NoteSequence, temperature: float = 1.0,
+                seed: int | None = None) -> music_pb2.NoteSequence:
+        """Magenta Studio's Drumify: any notes (drum or not, any pitch) are taken as taps,
+        encoded with the ``groovae_2bar_tap_fixed_velocity`` converter and decoded into a
+        drum beat of the same length, in 2-bar windows joined back."""
+        tapped = music_pb2.NoteSequence()
+        tapped.CopyFrom(taps)
+        for note in tapped.notes:
+            note.pitch, note.is_drum, note.instrument = 42, True, 9
+        return self._regroove(tapped, "drumify", "groovae_2bar_tap_fixed_velocity",
+                              temperature, seed)
+
+    def _regroove(self, sequence, what: str, expected: str, temperature: float, seed):
+        option = {"humanize": "humanize", "drumify": "tapify"}[what]
+        if self.config.converter != "groove" or not getattr(self.config, option):
+            raise GenerationError(f"{what} needs a GrooVAE '{expected}' model; this one is "
+                                  f"'{self.config.name}'")
+        if not isinstance(sequence, music_pb2.NoteSequence):
+            raise PrimerError(f"{what} takes one NoteSequence, got {type(sequence).__name__}")
+        self._check(None, temperature)
+        try:
+            inputs, _ = self.converter.full_tensors(sequence, pad_to_window=True)
+        except ExtractionFailure as failure:
+            raise PrimerError(f"{what}: the sequence yields no input for "
+                              f"'{self.config.name}': {failure}") from None
+        window = self.converter.slice_steps
+        batch = inputs.reshape(-1, window, inputs.shape[1])
+        mu, _ = self.encoder(batch, np.full(len(batch), window))
+        outputs = self.decoder(mu, window, float(temperature), np.random.default_rng(seed))
+        qpm = sequence.tempos[0].qpm if sequence.tempos else 120.0
+        step_length = 60.0 / qpm / self.converter.steps_per_quarter
+        result = music_pb2.NoteSequence()
+        result.tempos.add(qpm=qpm)
+        result.time_signatures.add(numerator=4, denominator=4)
+        for k, output in enumerate(outputs):
+            self.converter.add_notes(result, output, step_length, start_step=k * window)
+        result.notes.sort(key=lambda n: (n.start_time, n.pitch))
+        result.total_time = max([len(inputs) * step_length]
+                                + [n.end_time for n in result.notes])
+        return result

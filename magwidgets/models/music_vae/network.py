@@ -89,25 +89,46 @@ class Decoder:
     def z_size(self) -> int:
         return self.initial[0].shape[0]
 
+    def _sample(self, output: np.ndarray, temperature: float, rng: np.random.Generator):
+        """(what to record, the next step's input) for one step's projected output."""
+        logits = output / temperature
+        gumbel = -np.log(-np.log(rng.uniform(np.finfo(float).tiny, 1.0, logits.shape)))
+        index = np.argmax(logits + gumbel, axis=1)
+        one_hot = np.zeros_like(output)
+        one_hot[np.arange(len(index)), index] = 1.0
+        return index, one_hot
+
     def __call__(self, z: np.ndarray, length: int, temperature: float,
                  rng: np.random.Generator) -> np.ndarray:
-        """Sampled class indices [batch, length]."""
+        """Sampled outputs [batch, length] (class indices) or [batch, length, depth]."""
         batch = z.shape[0]
         flat = np.tanh(z @ self.initial[0] + self.initial[1])
         sizes = [size for cell in self.cells for size in (cell.units, cell.units)]
         parts = np.split(flat, np.cumsum(sizes)[:-1], axis=1)
         state = [(parts[2 * k], parts[2 * k + 1]) for k in range(len(self.cells))]
         previous = np.zeros((batch, self.output_depth))
-        samples = np.zeros((batch, length), dtype=np.int64)
-        for t in range(length):
+        samples = []
+        for _ in range(length):
             x = np.concatenate([previous, z], axis=1)
             for k, cell in enumerate(self.cells):
                 c, h = lstm_step(cell, x, *state[k])
                 state[k] = (c, h)
                 x = h
-            logits = (x @ self.output[0] + self.output[1]) / temperature
-            gumbel = -np.log(-np.log(rng.uniform(np.finfo(float).tiny, 1.0, logits.shape)))
-            samples[:, t] = np.argmax(logits + gumbel, axis=1)
-            previous = np.zeros((batch, self.output_depth))
-            previous[np.arange(batch), samples[:, t]] = 1.0
-        return samples
+            record, previous = self._sample(x @ self.output[0] + self.output[1],
+                                            temperature, rng)
+            samples.append(record)
+        return np.stack(samples, axis=1)
+
+
+class GrooveDecoder(Decoder):
+    """``GrooveLstmDecoder.sample``: per drum class a hit drawn from Bernoulli(sigmoid(logit /
+    temperature)), a velocity sigmoid(.) and an offset tanh(.); the whole [hits, velocities,
+    offsets] vector is recorded and fed back as the next input."""
+
+    def _sample(self, output: np.ndarray, temperature: float, rng: np.random.Generator):
+        hits, velocities, offsets = np.split(output, 3, axis=1)
+        probability = 0.5 * (1.0 + np.tanh(0.5 * hits / temperature))  # stable sigmoid
+        hits = (rng.uniform(0.0, 1.0, hits.shape) < probability).astype(np.float64)
+        sample = np.concatenate([hits, 1.0 / (1.0 + np.exp(-velocities)), np.tanh(offsets)],
+                                axis=1)
+        return sample, sample

@@ -1,0 +1,156 @@
+"""GrooVAE (groovae_2bar_humanize, groovae_2bar_tap_fixed_velocity) against Magenta's own
+encode / decode / interpolate, plus the Groove (humanize) and Drumify conveniences."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from note_seq.protobuf import music_pb2
+
+from conftest import read_textproto
+from magwidgets.errors import GenerationError, PrimerError
+from magwidgets.models.music_vae import MusicVAE
+
+VAE = Path(__file__).parent / "fixtures" / "magenta-oracle" / "vae"
+CONFIGS = ["groovae_2bar_humanize", "groovae_2bar_tap_fixed_velocity"]
+
+
+def folder(config: str) -> Path:
+    return VAE / config
+
+
+def meta(config: str) -> dict:
+    return json.loads((folder(config) / "meta.json").read_text())
+
+
+def inputs(config: str) -> list[music_pb2.NoteSequence]:
+    return [read_textproto(folder(config) / f"inputs_{i}.textproto") for i in (0, 1)]
+
+
+@pytest.fixture(scope="module")
+def vaes() -> dict[str, MusicVAE]:
+    return {c: MusicVAE.from_checkpoint(folder(c) / f"{c}.tar", c) for c in CONFIGS}
+
+
+def notes(sequence: music_pb2.NoteSequence) -> list[tuple]:
+    return sorted((n.pitch, n.velocity, n.start_time, n.end_time, n.is_drum)
+                  for n in sequence.notes)
+
+
+def assert_same(generated: music_pb2.NoteSequence, expected: music_pb2.NoteSequence) -> None:
+    got, want = notes(generated), notes(expected)
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        assert (g[0], g[1], g[4]) == (w[0], w[1], w[4])
+        assert g[2] == pytest.approx(w[2], abs=1e-6) and g[3] == pytest.approx(w[3], abs=1e-6)
+    assert [t.qpm for t in generated.tempos] == [t.qpm for t in expected.tempos]
+
+
+def beat(bars: int, qpm: float = 120.0) -> music_pb2.NoteSequence:
+    """A quantized rock beat: kick on 1 and 3, snare on 2 and 4, closed hats on 8ths."""
+    sequence = music_pb2.NoteSequence()
+    sequence.tempos.add(qpm=qpm)
+    step = 60.0 / qpm / 4
+    for s in range(16 * bars):
+        hits = [42] if s % 2 == 0 else []
+        hits += [36] if s % 8 == 0 else [38] if s % 8 == 4 else []
+        for pitch in hits:
+            sequence.notes.add(pitch=pitch, velocity=100, start_time=s * step,
+                               end_time=(s + 1) * step, is_drum=True, instrument=9)
+    sequence.total_time = 16 * bars * step
+    return sequence
+
+
+@pytest.mark.parametrize("config", CONFIGS)
+def test_encode_matches_magenta(vaes, config):
+    ref = np.load(folder(config) / "ref.npz")
+    z, mu, sigma = vaes[config].encode(inputs(config), seed=0)
+    np.testing.assert_allclose(mu, ref["mu"], atol=1e-4)
+    np.testing.assert_allclose(sigma, ref["sigma"], atol=1e-4)
+    assert z.shape == mu.shape == (2, meta(config)["hparams"]["z_size"])
+
+
+@pytest.mark.parametrize("config", CONFIGS)
+def test_decode_matches_magenta(vaes, config):
+    info, z = meta(config), np.load(folder(config) / "ref.npz")["z"]
+    decoded = vaes[config].decode(z, info["length"], info["temperature"], seed=0)
+    assert len(decoded) == len(z)
+    for i in info["stable_decode"]:
+        assert_same(decoded[i], read_textproto(folder(config) / f"decoded_{i}.textproto"))
+
+
+@pytest.mark.parametrize("config", CONFIGS)
+def test_interpolate_matches_magenta(vaes, config):
+    info = meta(config)
+    steps = info["interpolate"]["num_steps"]
+    result = vaes[config].interpolate(*inputs(config), steps, info["length"],
+                                      info["temperature"], seed=0)
+    assert len(result) == steps
+    for i in info["stable_interp"]:
+        assert_same(result[i], read_textproto(folder(config) / f"interp_{i}.textproto"))
+
+
+@pytest.mark.parametrize("config", CONFIGS)
+def test_sample_is_seeded(vaes, config):
+    first = vaes[config].sample(2, temperature=0.5, seed=3)
+    again = vaes[config].sample(2, temperature=0.5, seed=3)
+    assert [notes(s) for s in first] == [notes(s) for s in again]
+
+
+def test_humanize_adds_timing_and_dynamics(vaes):
+    model = vaes["groovae_2bar_humanize"]
+    result = model.humanize(beat(2), temperature=1e-7, seed=0)
+    assert result.notes and all(n.is_drum for n in result.notes)
+    step = 0.125
+    offsets = [n.start_time / step - round(n.start_time / step) for n in result.notes]
+    assert max(abs(o) for o in offsets) > 1e-3  # off the grid
+    assert len({n.velocity for n in result.notes}) > 1  # velocities vary
+    assert result.total_time == pytest.approx(4.0, abs=0.1)
+    assert notes(result) == notes(model.humanize(beat(2), temperature=1e-7, seed=0))
+
+
+def test_humanize_joins_2bar_windows_at_the_input_tempo(vaes):
+    model = vaes["groovae_2bar_humanize"]
+    two = model.humanize(beat(2, qpm=90), temperature=1e-7, seed=0)
+    five = model.humanize(beat(5, qpm=90), temperature=1e-7, seed=0)
+    assert five.tempos[0].qpm == 90
+    window = 32 * 60.0 / 90 / 4
+    first = [n for n in five.notes if n.start_time < window - 0.1]
+    assert_same(music_pb2.NoteSequence(notes=first, tempos=five.tempos),
+                music_pb2.NoteSequence(notes=[n for n in two.notes
+                                              if n.start_time < window - 0.1],
+                                       tempos=two.tempos))
+    assert max(n.start_time for n in five.notes) > 2 * window  # the 3rd, padded window
+    assert five.total_time >= 3 * window - 1e-9
+
+
+def test_drumify_turns_taps_into_a_beat(vaes):
+    taps = music_pb2.NoteSequence()
+    taps.tempos.add(qpm=120)
+    for s in range(0, 32, 2):  # pitched notes are taps too
+        taps.notes.add(pitch=60 + s % 5, velocity=90, start_time=s * 0.125 + 0.01,
+                       end_time=s * 0.125 + 0.1)
+    result = vaes["groovae_2bar_tap_fixed_velocity"].drumify(taps, temperature=1e-7, seed=0)
+    assert result.notes and all(n.is_drum and n.instrument == 9 for n in result.notes)
+
+
+def test_regroove_errors(vaes):
+    with pytest.raises(GenerationError, match="needs a GrooVAE 'groovae_2bar_tap_fixed"):
+        vaes["groovae_2bar_humanize"].drumify(beat(2))
+    with pytest.raises(GenerationError, match="needs a GrooVAE 'groovae_2bar_humanize'"):
+        vaes["groovae_2bar_tap_fixed_velocity"].humanize(beat(2))
+    with pytest.raises(PrimerError, match="no drum notes"):
+        vaes["groovae_2bar_humanize"].humanize(music_pb2.NoteSequence())
+    with pytest.raises(GenerationError, match="temperature"):
+        vaes["groovae_2bar_humanize"].humanize(beat(2), temperature=0)
+
+
+def test_encode_needs_exactly_one_2bar_window(vaes):
+    model = vaes["groovae_2bar_humanize"]
+    with pytest.raises(PrimerError, match="shorter than 2 bars"):
+        model.encode([beat(1)])
+    with pytest.raises(PrimerError, match="2 different 2-bar examples"):
+        model.encode([beat(4)])
