@@ -299,6 +299,27 @@ class EventRNN(abc.ABC):
             steps_per_iteration=steps_per_iteration, seed=seed).sequence
 
 
+MAX_ROUNDS = 100  # rounds of generation that may not fill a section before giving up
+
+
+def generate_in_rounds(track: Any, total_steps: int, rnn_steps_for: Callable[[int], int],
+                       run_round: Callable[[Any, int], tuple[Any, float]],
+                       until_filled: bool = True) -> tuple[Any, float]:
+    """Magenta's loop for models whose events are not one per time step (polyphony,
+    performance): each round asks for enough RNN steps to fill the ``missing`` time steps
+    and primes the network afresh, until the track spans ``total_steps`` (or after one round
+    when not ``until_filled``). Returns the track and the last round's log-likelihood."""
+    score = 0.0
+    for _ in range(MAX_ROUNDS):
+        missing = total_steps - track.num_steps
+        if missing <= 0:
+            break
+        track, score = run_round(track, rnn_steps_for(missing))
+        if not until_filled:
+            break
+    return track, score
+
+
 def check_one_piano_part(sequence: music_pb2.NoteSequence, model_name: str) -> None:
     """Refuse a primer a one-part piano model cannot read: drums, or several programs
     (Magenta would read drum numbers as pitches, or silently ignore the primer)."""

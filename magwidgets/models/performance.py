@@ -27,14 +27,13 @@ from magwidgets.io.sequences import SequenceLike, to_note_sequence
 from magwidgets.models.beam import Beam, Controls, beam_search
 from magwidgets.models.event_rnn import (
     _QUANTIZATION_ERRORS, MAX_QPM, MIN_QPM, EventRNN, Generation, check_one_piano_part,
-    check_search_arguments, section_steps)
+    check_search_arguments, generate_in_rounds, section_steps)
 from magwidgets.models.performance_controls import (
     DEFAULT_NOTE_DENSITY, MAX_NOTE_DURATION_SECONDS, SETTINGS, STEPS_PER_SECOND,
     ControlExtender, control_values)
 
 DEFAULT_STEPS = 3_000  # 30 seconds: the default of Magenta's performance_rnn_generate
 RNN_STEPS_PER_NOTE = 4.0  # Magenta's guess of events per note
-MAX_ROUNDS = 100  # with fill_generate_section: rounds before giving up
 
 
 class PerformanceRNN(EventRNN):
@@ -114,18 +113,14 @@ class PerformanceRNN(EventRNN):
         density = (sum(values[0]) / len(values[0])
                    if notes_per_second is not None else DEFAULT_NOTE_DENSITY)
         rng = np.random.default_rng(seed)
-        score = 0.0
-        for _ in range(MAX_ROUNDS):
-            missing = total_steps - track.num_steps
-            if missing <= 0:
-                break
-            rnn_steps = int(math.ceil(
-                RNN_STEPS_PER_NOTE * max(1.0, density) * missing / STEPS_PER_SECOND))
-            track, score = self._generate_round(
+        track, score = generate_in_rounds(
+            track, total_steps,
+            lambda missing: int(math.ceil(
+                RNN_STEPS_PER_NOTE * max(1.0, density) * missing / STEPS_PER_SECOND)),
+            lambda track, rnn_steps: self._generate_round(
                 track, rnn_steps, extender, temperature, rng, beam_size, branch_factor,
-                steps_per_iteration)
-            if not fill_generate_section:
-                break
+                steps_per_iteration),
+            until_filled=fill_generate_section)
         track.set_length(total_steps)
         performed = self._to_sequence(track, note_seq.DEFAULT_QUARTERS_PER_MINUTE)
         if qpm is not None:  # timing is in seconds; the tempo only places bar lines

@@ -28,14 +28,14 @@ from note_seq.protobuf import music_pb2
 from magwidgets.errors import GenerationError
 from magwidgets.io.sequences import SequenceLike, to_note_sequence
 from magwidgets.models.beam import Beam, beam_search
-from magwidgets.models.event_rnn import (EventRNN, ExtendControls, Generation, ModifyEvents,
-                                         check_one_piano_part, check_search_arguments,
-                                         extend_controls_by_repeating)
+from magwidgets.models.event_rnn import (MAX_ROUNDS, EventRNN, ExtendControls, Generation,
+                                         ModifyEvents, check_one_piano_part,
+                                         check_search_arguments, extend_controls_by_repeating,
+                                         generate_in_rounds)
 from magwidgets.models.lstm import take_state
 from magwidgets.models.polyphony_encoding import EventType, PolyphonicEvent, PolyphonicTrack
 
 RNN_STEPS_PER_STEP = 5  # Magenta's guess of events per quantized step, per round
-MAX_ROUNDS = 100  # rounds without reaching the section's end before giving up
 
 
 class _PrimerInjector:
@@ -157,14 +157,11 @@ class PolyphonyRNN(EventRNN):
                                     steps_per_quarter=self.config.steps_per_quarter)
         total_steps = track.num_steps + section.end_step - section.start_step
         rng = np.random.default_rng(seed)
-        score = 0.0
-        for _ in range(MAX_ROUNDS):
-            missing = total_steps - track.num_steps
-            if missing <= 0:
-                break
-            track, score = self._generate_round(
-                track, RNN_STEPS_PER_STEP * missing, inject, temperature, rng, beam_size,
-                branch_factor, steps_per_iteration)
+        track, score = generate_in_rounds(
+            track, total_steps, lambda missing: RNN_STEPS_PER_STEP * missing,
+            lambda track, rnn_steps: self._generate_round(
+                track, rnn_steps, inject, temperature, rng, beam_size, branch_factor,
+                steps_per_iteration))
         if track.num_steps < total_steps:
             raise GenerationError(
                 f"the model ended only {track.num_steps} of {total_steps} steps in "
