@@ -113,9 +113,25 @@ def attention_placement(weights: dict[str, np.ndarray]) -> str | None:
     return None
 
 
-def attention_length_from_state(widths: list[int], layer_sizes: list[int],
-                                placement: str) -> int | None:
+def _lstm_kernel_names(weights: dict[str, np.ndarray], source: Path) -> list[str]:
+    """The LSTM kernels' names, layer 0 first."""
+    kernels = {}
+    for name in weights:
+        match = _LSTM_KERNEL.search(name)
+        if match:
+            kernels[int(match.group(1))] = name
+    if not kernels or sorted(kernels) != list(range(len(kernels))):
+        raise BundleError(
+            f"{source}: no LSTM layers found in the checkpoint (expected variables like "
+            f"'rnn/multi_rnn_cell/cell_0/basic_lstm_cell/kernel')"
+        )
+    return [kernels[index] for index in range(len(kernels))]
+
+
+def attention_length_from_state(widths: list[int], weights: dict[str, np.ndarray],
+                                placement: str, source: Path) -> int | None:
     """Attention length from the graph's state widths (flattened state order)."""
+    layer_sizes = [weights[name].shape[1] // 4 for name in _lstm_kernel_names(weights, source)]
     attn_size = layer_sizes[0] if placement == "first" else layer_sizes[-1]
     # first layer: c0, h0, attns, attn_states, c1, h1 ...; whole stack: all c/h, attns, states
     index = 3 if placement == "first" else 2 * len(layer_sizes) + 1
@@ -127,19 +143,8 @@ def attention_length_from_state(widths: list[int], layer_sizes: list[int],
 def build_network(weights: dict[str, np.ndarray], attention_length: int | None,
                   source: Path) -> LSTMNetwork:
     """Assemble the NumPy network from canonical weights; sizes come from their shapes."""
-    kernels = {}
-    for name in weights:
-        match = _LSTM_KERNEL.search(name)
-        if match:
-            kernels[int(match.group(1))] = name
-    if not kernels or sorted(kernels) != list(range(len(kernels))):
-        raise BundleError(
-            f"{source}: no LSTM layers found in the checkpoint (expected variables like "
-            f"'rnn/multi_rnn_cell/cell_0/basic_lstm_cell/kernel')"
-        )
     layers = []
-    for index in range(len(kernels)):
-        kernel_name = kernels[index]
+    for kernel_name in _lstm_kernel_names(weights, source):
         bias = _require(weights, kernel_name[: -len("kernel")] + "bias", source)
         layers.append(LSTMLayer(_require(weights, kernel_name, source), bias))
     placement = attention_placement(weights)

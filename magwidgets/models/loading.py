@@ -33,9 +33,8 @@ def _convert(bundle: Bundle) -> tuple[dict[str, np.ndarray], dict]:
     attention_length = None
     placement = names.attention_placement(weights)
     if placement and facts.state_widths:
-        network = names.build_network(weights, 1, bundle.path)  # sizes only
         attention_length = names.attention_length_from_state(
-            facts.state_widths, network.layer_sizes, placement)
+            facts.state_widths, weights, placement, bundle.path)
     return weights, {"generator_id": bundle.generator_id, "attention_length": attention_length,
                      "index_inputs": facts.index_inputs}
 
