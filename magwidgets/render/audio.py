@@ -46,6 +46,7 @@ from magwidgets.render.synth import render_builtin
 
 Backend = Literal["auto", "fluidsynth", "builtin"]
 BACKENDS = get_args(Backend)
+BACKEND_NAMES = {"fluidsynth": "FluidSynth", "builtin": "the built-in synthesizer"}  # for people
 DEFAULT_SAMPLE_RATE = 44100  # Hz
 MIN_SAMPLE_RATE, MAX_SAMPLE_RATE = 8000, 96000  # Hz, inclusive: FluidSynth's range
 MAX_SECONDS = 600.0  # default cap on the rendered length

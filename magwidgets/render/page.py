@@ -18,7 +18,8 @@ import note_seq
 from note_seq.protobuf import music_pb2
 
 from magwidgets.io.sequences import SequenceLike, to_note_sequence
-from magwidgets.render.audio import DEFAULT_SAMPLE_RATE, Backend, synthesize, to_wav_bytes
+from magwidgets.render.audio import (BACKEND_NAMES, DEFAULT_SAMPLE_RATE, Backend, synthesize,
+                                    to_wav_bytes)
 from magwidgets.render.pianoroll_figure import PianoRoll
 
 PLAYER_CLASS = "magwidgets-player"  # CSS class of the box holding <audio> and the MIDI link
@@ -80,8 +81,7 @@ def music_page(music: SequenceLike, *, title: str = "magwidgets", primer_end: fl
     player = (f'<div class="{PLAYER_CLASS}" style="font-family: sans-serif; margin: 8px 0">'
               f'<audio controls src="data:audio/wav;base64,{audio}"></audio> '
               f'{midi_download_link(sequence, filename)} '
-              f'<small>played by {"FluidSynth" if waveform.backend == "fluidsynth" else "the built-in synthesizer"}'
-              f"</small></div>")
+              f"<small>played by {BACKEND_NAMES[waveform.backend]}</small></div>")
     script = _FOLLOW_SCRIPT % {"ids": json.dumps(ids)}
     return roll.html(title).replace("</body>", f"{player}\n{script}\n</body>", 1)
 

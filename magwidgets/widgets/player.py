@@ -8,11 +8,10 @@ import warnings
 import ipywidgets as widgets
 
 from magwidgets.io.sequences import SequenceLike, to_note_sequence
-from magwidgets.render.audio import DEFAULT_SAMPLE_RATE, Backend, synthesize, to_wav_bytes
+from magwidgets.render.audio import (BACKEND_NAMES, DEFAULT_SAMPLE_RATE, Backend, synthesize,
+                                    to_wav_bytes)
 from magwidgets.render.page import PLAYER_CLASS, midi_download_link
 from magwidgets.widgets.clock import PlaybackClock
-
-BACKEND_NAMES = {"fluidsynth": "FluidSynth", "builtin": "the built-in synthesizer"}
 
 
 class Player(widgets.VBox):
