@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
@@ -9,10 +10,11 @@ import numpy as np
 from note_seq.protobuf import music_pb2
 
 from magwidgets.errors import BundleError, GenerationError, PrimerError
+from magwidgets.models.music_vae.assemble import make_converter, make_decoder, misfits
 from magwidgets.models.music_vae.checkpoint import load_weights
 from magwidgets.models.music_vae.configs import VAEConfig, get_config
-from magwidgets.models.music_vae.converters import ExtractionFailure, make_converter
-from magwidgets.models.music_vae.network import Decoder, Encoder, GrooveDecoder
+from magwidgets.models.music_vae.converters import Example, ExtractionFailure
+from magwidgets.models.music_vae.network import Encoder
 
 
 def slerp(p0: np.ndarray, p1: np.ndarray, t: float) -> np.ndarray:
@@ -22,30 +24,35 @@ def slerp(p0: np.ndarray, p1: np.ndarray, t: float) -> np.ndarray:
     return np.sin((1.0 - t) * omega) / so * p0 + np.sin(t * omega) / so * p1
 
 
+@dataclass(frozen=True)
+class EncodedWindow:
+    """One window of a longer sequence as the model reads it, and its latent code."""
+
+    start_time: float  # seconds into the sequence
+    end_time: float
+    instruments: tuple[int, ...]  # the sequence's instruments it was read from
+    inputs: np.ndarray  # the encoder input [steps, depth]
+    z: np.ndarray
+    mu: np.ndarray
+    sigma: np.ndarray
+
+
 class MusicVAE:
-    """A Magenta MusicVAE (categorical 2-bar configs, GrooVAE) running in NumPy."""
+    """A Magenta MusicVAE (categorical, NADE and hierarchical configs, GrooVAE) in NumPy."""
 
     def __init__(self, config: VAEConfig, weights: dict[str, np.ndarray], source: str = ""):
         self.config = config
         self.converter = make_converter(config)
         try:
             self.encoder = Encoder(weights)
-            decoder = GrooveDecoder if config.converter == "groove" else Decoder
-            self.decoder = decoder(weights)
+            self.decoder = make_decoder(config, weights)
         except KeyError as missing:
             raise BundleError(f"{source}: not a MusicVAE '{config.name}' checkpoint "
                               f"(variable {missing} is missing)") from None
-        expected = {"encoder input depth": (self.encoder.input_size, self.converter.input_depth),
-                    "decoder output depth": (self.decoder.output_depth,
-                                             self.converter.output_depth),
-                    "decoder z size": (self.decoder.z_size, self.encoder.z_size),
-                    "decoder input depth": (self.decoder.cells[0].input_size if
-                                            self.decoder.cells else -1,
-                                            self.converter.output_depth + self.encoder.z_size)}
-        for what, (found, wanted) in expected.items():
-            if found != wanted:
-                raise BundleError(f"{source}: the weights do not fit config '{config.name}' "
-                                  f"({what} is {found}, the config needs {wanted})")
+        problems = misfits(self.converter, self.encoder, self.decoder)
+        if problems:
+            raise BundleError(f"{source}: the weights do not fit config '{config.name}' "
+                              f"({'; '.join(problems)})")
 
     @classmethod
     def from_checkpoint(cls, path: str | Path, config: str) -> "MusicVAE":
@@ -57,27 +64,34 @@ class MusicVAE:
     def z_size(self) -> int:
         return self.encoder.z_size
 
-    def _inputs(self, sequences: Sequence[music_pb2.NoteSequence]) -> list[np.ndarray]:
-        if isinstance(sequences, music_pb2.NoteSequence):
-            sequences = [sequences]
-        if not sequences:
-            raise PrimerError("encode needs at least one NoteSequence")
-        inputs = []
-        for k, sequence in enumerate(sequences):
-            try:
-                examples = self.converter.to_tensors(sequence)
-            except ExtractionFailure as failure:
-                raise PrimerError(f"sequence {k} yields no 2-bar example for "
-                                  f"'{self.config.name}': {failure}") from None
-            if len(examples) > 1:
-                raise PrimerError(f"sequence {k} yields {len(examples)} different 2-bar "
-                                  f"examples for '{self.config.name}'; pass exactly 2 bars")
-            inputs.append(examples[0])
-        return inputs
+    def _examples(self, sequence: music_pb2.NoteSequence, k: int) -> list[Example]:
+        if not isinstance(sequence, music_pb2.NoteSequence):
+            raise PrimerError(f"sequence {k} is a {type(sequence).__name__}, not a "
+                              "NoteSequence")
+        try:
+            return self.converter.to_tensors(sequence)
+        except ExtractionFailure as failure:
+            raise PrimerError(f"sequence {k} yields no {self.config.slice_bars}-bar example "
+                              f"for '{self.config.name}': {failure}") from None
 
-    def encode(self, sequences: Sequence[music_pb2.NoteSequence], seed: int | None = None):
-        """``(z, mu, sigma)``, each [len(sequences), z_size]; z is drawn from N(mu, sigma)."""
-        inputs = self._inputs(sequences)
+    def _one_example(self, sequence: music_pb2.NoteSequence, k: int) -> np.ndarray:
+        """The single example ``encode`` needs, or a PrimerError saying why there are more."""
+        examples = self._examples(sequence, k)
+        if len(examples) == 1:
+            return examples[0].inputs
+        bars = self.config.slice_bars
+        instruments = sorted({e.instruments for e in examples})
+        if len(instruments) > 1:
+            why = (f"several instruments play at once ({', '.join(map(str, instruments))} "
+                   "each give an example); keep one part")
+        else:
+            starts = ", ".join(f"{e.start_time:g}" for e in examples[:6])
+            why = f"it is longer than {bars} bars (windows start at {starts} s)"
+        raise PrimerError(f"sequence {k} yields {len(examples)} different {bars}-bar examples "
+                          f"for '{self.config.name}': {why}; encode needs exactly one — "
+                          "encode_windows() encodes every window")
+
+    def _encode(self, inputs: list[np.ndarray], seed: int | None):
         lengths = np.array([len(x) for x in inputs])
         batch = np.zeros((len(inputs), lengths.max(), self.converter.input_depth))
         for b, x in enumerate(inputs):
@@ -86,10 +100,35 @@ class MusicVAE:
         z = mu + sigma * np.random.default_rng(seed).standard_normal(mu.shape)
         return z.astype(np.float32), mu.astype(np.float32), sigma.astype(np.float32)
 
+    def encode(self, sequences: Sequence[music_pb2.NoteSequence], seed: int | None = None):
+        """``(z, mu, sigma)``, each [len(sequences), z_size]; z is drawn from N(mu, sigma).
+        Each sequence must hold exactly one example (e.g. 2 bars of one melody), as in
+        Magenta; ``encode_windows`` takes longer music."""
+        if isinstance(sequences, music_pb2.NoteSequence):
+            sequences = [sequences]
+        if not sequences:
+            raise PrimerError("encode needs at least one NoteSequence")
+        return self._encode([self._one_example(s, k) for k, s in enumerate(sequences)], seed)
+
+    def encode_windows(self, sequence: music_pb2.NoteSequence,
+                       seed: int | None = None) -> list[EncodedWindow]:
+        """Every distinct window of the config's length in ``sequence`` (sliding by a bar,
+        by a whole window for GrooVAE, as Magenta's converters do), by start time, each
+        with its latent code — how the book's chapter 4 walks a long piece."""
+        examples = self._examples(sequence, 0)
+        z, mu, sigma = self._encode([e.inputs for e in examples], seed)
+        return [EncodedWindow(e.start_time, e.end_time, e.instruments, e.inputs,
+                              z[i], mu[i], sigma[i]) for i, e in enumerate(examples)]
+
     def _check(self, length: int | None, temperature: float) -> int:
         length = self.config.max_seq_len if length is None else length
         if not isinstance(length, (int, np.integer)) or not 0 < length <= 100_000:
             raise GenerationError(f"length must be a positive number of steps, got {length!r}")
+        bar = self.config.steps_per_bar
+        if self.config.level_lengths and (length % bar or length > self.config.max_seq_len):
+            raise GenerationError(f"'{self.config.name}' decodes whole bars: length must be a "
+                                  f"multiple of {bar} steps up to {self.config.max_seq_len}, "
+                                  f"got {length}")
         if not temperature > 0:
             raise GenerationError(f"temperature must be > 0, got {temperature!r}")
         return int(length)

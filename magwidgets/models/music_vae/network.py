@@ -1,8 +1,9 @@
 """MusicVAE's networks in NumPy: LSTMBlockCell, the bidirectional encoder, the LSTM decoder.
 
-Variable names are those of Magenta's TF1 graph (``encoder/cell_0/bidirectional_rnn/fw/...``,
+Variable names are those of Magenta's TF1 graph (``encoder/cell_<k>/bidirectional_rnn/fw/...``,
 ``decoder/multi_rnn_cell/cell_<k>/lstm_cell/...``, ``decoder/z_to_initial_state``,
-``decoder/output_projection``, ``encoder/mu``, ``encoder/sigma``).
+``decoder/output_projection``, ``encoder/mu``, ``encoder/sigma``); a hierarchical decoder's
+core decoder lives under ``core_decoder/`` (``core_decoder/core_decoder_<i>/`` when split).
 """
 
 from __future__ import annotations
@@ -11,60 +12,103 @@ import numpy as np
 
 from magwidgets.models.lstm import LSTMLayer, lstm_step
 
-_ENC = "encoder/cell_0/bidirectional_rnn/{}/multi_rnn_cell/cell_0/lstm_cell/"
-_DEC = "decoder/multi_rnn_cell/cell_{}/lstm_cell/"
+_ENC = "encoder/cell_{}/bidirectional_rnn/{}/multi_rnn_cell/cell_0/lstm_cell/"
 
 
 def _softplus(x: np.ndarray) -> np.ndarray:
     return np.logaddexp(0.0, x)
 
 
-def _cell(weights: dict[str, np.ndarray], prefix: str) -> LSTMLayer:
+def cell(weights: dict[str, np.ndarray], prefix: str) -> LSTMLayer:
     """An LSTMBlockCell's weights, transposed for the shared engine's ``lstm_step``."""
     return LSTMLayer(np.ascontiguousarray(weights[prefix + "kernel"].astype(np.float64).T),
                      weights[prefix + "bias"].astype(np.float64))
 
 
-def _dense(weights, name):
+def stacked_cells(weights: dict[str, np.ndarray], prefix: str) -> list[LSTMLayer]:
+    """The layers ``<prefix>cell_0/lstm_cell/``, ``cell_1``, ... of a MultiRNNCell."""
+    cells: list[LSTMLayer] = []
+    while f"{prefix}cell_{len(cells)}/lstm_cell/kernel" in weights:
+        cells.append(cell(weights, f"{prefix}cell_{len(cells)}/lstm_cell/"))
+    return cells
+
+
+def dense(weights, name):
     return weights[name + "/kernel"].astype(np.float64), weights[name + "/bias"].astype(np.float64)
 
 
+def initial_state(embedding: np.ndarray, layer: tuple[np.ndarray, np.ndarray],
+                  cells: list[LSTMLayer]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``initial_cell_state_from_embedding``: tanh(dense(embedding)) split into each layer's
+    (c, h)."""
+    flat = np.tanh(embedding @ layer[0] + layer[1])
+    sizes = [size for c in cells for size in (c.units, c.units)]
+    parts = np.split(flat, np.cumsum(sizes)[:-1], axis=1)
+    return [(parts[2 * k], parts[2 * k + 1]) for k in range(len(cells))]
+
+
+def stack_step(cells: list[LSTMLayer], x: np.ndarray, state: list) -> np.ndarray:
+    """One step through a MultiRNNCell, updating ``state`` in place; the top layer's h."""
+    for k, layer in enumerate(cells):
+        state[k] = lstm_step(layer, x, *state[k])
+        x = state[k][1]
+    return x
+
+
+def _reverse(inputs: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Each sequence's first ``length`` steps reversed (``tf.reverse_sequence``)."""
+    reversed_inputs = np.zeros_like(inputs)
+    for b, length in enumerate(lengths):
+        reversed_inputs[b, :length] = inputs[b, :length][::-1]
+    return reversed_inputs
+
+
+def _run(layer: LSTMLayer, inputs: np.ndarray, lengths: np.ndarray):
+    """``dynamic_rnn`` over a padded batch: (outputs, zero past each length; final h)."""
+    batch = inputs.shape[0]
+    c = np.zeros((batch, layer.units))
+    h = np.zeros((batch, layer.units))
+    outputs = np.zeros((batch, inputs.shape[1], layer.units))
+    for t in range(inputs.shape[1]):
+        new_c, new_h = lstm_step(layer, inputs[:, t], c, h)
+        live = (t < lengths)[:, None]
+        c, h = np.where(live, new_c, c), np.where(live, new_h, h)
+        outputs[:, t] = np.where(live, new_h, 0.0)
+    return outputs, h
+
+
 class Encoder:
-    """``BidirectionalLstmEncoder`` (one layer) + the ``encoder/mu`` and ``encoder/sigma``
-    dense layers of ``MusicVAE.encode``."""
+    """``BidirectionalLstmEncoder`` (``stack_bidirectional_dynamic_rnn``: each layer reads
+    the previous layer's forward and backward outputs) + the ``encoder/mu`` and
+    ``encoder/sigma`` dense layers of ``MusicVAE.encode``."""
 
     def __init__(self, weights: dict[str, np.ndarray]):
-        self.fw = _cell(weights, _ENC.format("fw"))
-        self.bw = _cell(weights, _ENC.format("bw"))
-        self.mu = _dense(weights, "encoder/mu")
-        self.sigma = _dense(weights, "encoder/sigma")
+        self.layers: list[tuple[LSTMLayer, LSTMLayer]] = []
+        while _ENC.format(len(self.layers), "fw") + "kernel" in weights:
+            k = len(self.layers)
+            self.layers.append((cell(weights, _ENC.format(k, "fw")),
+                                cell(weights, _ENC.format(k, "bw"))))
+        if not self.layers:
+            raise KeyError(_ENC.format(0, "fw") + "kernel")
+        self.mu = dense(weights, "encoder/mu")
+        self.sigma = dense(weights, "encoder/sigma")
 
     @property
     def input_size(self) -> int:
-        return self.fw.input_size
+        return self.layers[0][0].input_size
 
     @property
     def z_size(self) -> int:
         return self.mu[1].shape[0]
 
-    @staticmethod
-    def _final_h(cell: LSTMLayer, inputs: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-        batch = inputs.shape[0]
-        c = np.zeros((batch, cell.units))
-        h = np.zeros((batch, cell.units))
-        for t in range(inputs.shape[1]):
-            new_c, new_h = lstm_step(cell, inputs[:, t], c, h)
-            live = (t < lengths)[:, None]
-            c, h = np.where(live, new_c, c), np.where(live, new_h, h)
-        return h
-
     def __call__(self, inputs: np.ndarray, lengths: np.ndarray):
         """(mu, sigma) for a padded batch ``inputs`` [batch, time, depth]."""
-        reversed_inputs = np.zeros_like(inputs)
-        for b, length in enumerate(lengths):
-            reversed_inputs[b, :length] = inputs[b, :length][::-1]
-        encoded = np.concatenate([self._final_h(self.fw, inputs, lengths),
-                                  self._final_h(self.bw, reversed_inputs, lengths)], axis=1)
+        x = inputs
+        for fw, bw in self.layers:
+            out_fw, last_fw = _run(fw, x, lengths)
+            out_bw, last_bw = _run(bw, _reverse(x, lengths), lengths)
+            x = np.concatenate([out_fw, _reverse(out_bw, lengths)], axis=2)
+        encoded = np.concatenate([last_fw, last_bw], axis=1)
         mu = encoded @ self.mu[0] + self.mu[1]
         sigma = _softplus(encoded @ self.sigma[0] + self.sigma[1])
         return mu, sigma
@@ -74,16 +118,21 @@ class Decoder:
     """``CategoricalLstmDecoder.sample``: the state from ``tanh(dense(z))``, each step fed the
     previous sample (one-hot; zeros at the start) concatenated with z."""
 
-    def __init__(self, weights: dict[str, np.ndarray]):
-        self.cells = []
-        while _DEC.format(len(self.cells)) + "kernel" in weights:
-            self.cells.append(_cell(weights, _DEC.format(len(self.cells))))
-        self.initial = _dense(weights, "decoder/z_to_initial_state")
-        self.output = _dense(weights, "decoder/output_projection")
+    def __init__(self, weights: dict[str, np.ndarray], scope: str = "decoder"):
+        self.cells = stacked_cells(weights, f"{scope}/multi_rnn_cell/")
+        if not self.cells:
+            raise KeyError(f"{scope}/multi_rnn_cell/cell_0/lstm_cell/kernel")
+        self.initial = dense(weights, f"{scope}/z_to_initial_state")
+        self.output = dense(weights, f"{scope}/output_projection")
 
     @property
     def output_depth(self) -> int:
+        """Depth of one sampled step (what is fed back as the next input)."""
         return self.output[1].shape[0]
+
+    @property
+    def input_size(self) -> int:
+        return self.cells[0].input_size
 
     @property
     def z_size(self) -> int:
@@ -98,26 +147,24 @@ class Decoder:
         one_hot[np.arange(len(index)), index] = 1.0
         return index, one_hot
 
+    def run(self, z: np.ndarray, length: int, temperature: float, rng: np.random.Generator,
+            start: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(sampled outputs [batch, length, ...], the last step's fed-back sample); the first
+        step is fed ``start`` (zeros by default)."""
+        state = initial_state(z, self.initial, self.cells)
+        previous = np.zeros((z.shape[0], self.output_depth)) if start is None else start
+        samples = []
+        for _ in range(length):
+            top = stack_step(self.cells, np.concatenate([previous, z], axis=1), state)
+            record, previous = self._sample(top @ self.output[0] + self.output[1],
+                                            temperature, rng)
+            samples.append(record)
+        return np.stack(samples, axis=1), previous
+
     def __call__(self, z: np.ndarray, length: int, temperature: float,
                  rng: np.random.Generator) -> np.ndarray:
         """Sampled outputs [batch, length] (class indices) or [batch, length, depth]."""
-        batch = z.shape[0]
-        flat = np.tanh(z @ self.initial[0] + self.initial[1])
-        sizes = [size for cell in self.cells for size in (cell.units, cell.units)]
-        parts = np.split(flat, np.cumsum(sizes)[:-1], axis=1)
-        state = [(parts[2 * k], parts[2 * k + 1]) for k in range(len(self.cells))]
-        previous = np.zeros((batch, self.output_depth))
-        samples = []
-        for _ in range(length):
-            x = np.concatenate([previous, z], axis=1)
-            for k, cell in enumerate(self.cells):
-                c, h = lstm_step(cell, x, *state[k])
-                state[k] = (c, h)
-                x = h
-            record, previous = self._sample(x @ self.output[0] + self.output[1],
-                                            temperature, rng)
-            samples.append(record)
-        return np.stack(samples, axis=1)
+        return self.run(z, length, temperature, rng)[0]
 
 
 class GrooveDecoder(Decoder):
