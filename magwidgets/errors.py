@@ -29,3 +29,8 @@ class SynthesisError(MagwidgetsError):
 
 class RenderError(MagwidgetsError):
     """A pianoroll cannot be drawn or exported as asked (bad option, no Chromium for PNG/SVG)."""
+
+
+class DataError(MagwidgetsError):
+    """Training data cannot be prepared: a missing folder, an unknown corpus or config, or
+    sources from which no usable example could be extracted (the message says why)."""

@@ -1,0 +1,136 @@
+"""Reading training sources: a folder of MIDI / ABC / MusicXML files, or a named music21
+corpus, into NoteSequences. Files that cannot be read are skipped and counted, never fatal.
+
+A folder holding an ``info.csv`` with ``midi_filename`` and ``split`` columns (the Groove
+MIDI Dataset's layout) keeps that split: ``train``, ``validation`` (our ``eval``), ``test``.
+"""
+
+from __future__ import annotations
+
+import csv
+import warnings
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import note_seq
+from note_seq import musicxml_reader
+from note_seq.protobuf import music_pb2
+
+from magwidgets.errors import DataError
+from magwidgets.train.data import scores
+
+MIDI_SUFFIXES = (".mid", ".midi")
+MUSICXML_SUFFIXES = (".xml", ".musicxml", ".mxl")
+MUSIC21_SUFFIXES = (".abc", ".krn")  # read with music21
+SUFFIXES = MIDI_SUFFIXES + MUSICXML_SUFFIXES + MUSIC21_SUFFIXES
+CORPUS_PREFIX = "music21:"
+SPLIT_FILE = "info.csv"
+SPLIT_NAMES = {"train": "train", "validation": "eval", "eval": "eval", "test": "test"}
+SPLITS = ("train", "eval", "test")
+
+UNREADABLE = {".mid": "unreadable MIDI file", ".midi": "unreadable MIDI file",
+              ".xml": "unreadable MusicXML file", ".musicxml": "unreadable MusicXML file",
+              ".mxl": "unreadable MusicXML file", ".abc": "unreadable ABC file",
+              ".krn": "unreadable Humdrum file"}
+NO_NOTES = "no notes"
+
+
+@dataclass
+class Piece:
+    """One piece of music: a file, or one tune of a multi-tune file (an ABC book)."""
+
+    name: str
+    sequence: music_pb2.NoteSequence
+    split: str | None = None  # "train", "eval" or "test" when the data set says so
+
+
+@dataclass
+class SourceSet:
+    """The pieces read from a source, and what could not be read."""
+
+    source: str
+    pieces: list[Piece] = field(default_factory=list)
+    files_read: int = 0  # files tried, readable or not
+    files_skipped: Counter = field(default_factory=Counter)  # reason -> files
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why)
+
+    def __len__(self) -> int:
+        return len(self.pieces)
+
+
+def read_sources(source: str | Path, *, max_files: int | None = None) -> SourceSet:
+    """Every piece in ``source``: a folder (searched recursively for .mid, .midi, .abc,
+    .krn, .xml, .musicxml, .mxl files) or a named corpus ``music21:bach``,
+    ``music21:folk`` or ``music21:piano``.
+
+    ``max_files`` reads that many files spread evenly over the sorted list (a slice that
+    spans the whole collection). Raises DataError for a missing folder or unknown corpus.
+    """
+    text = str(source)
+    if text.startswith(CORPUS_PREFIX):
+        name = text[len(CORPUS_PREFIX):]
+        if name not in scores.CORPORA:
+            known = "; ".join(f"{CORPUS_PREFIX}{key} ({what})"
+                              for key, what in scores.CORPORA.items())
+            raise DataError(f"unknown corpus {text!r}; the named corpora are: {known}")
+        files, splits = scores.corpus_files(name), {}
+    else:
+        folder = Path(source).expanduser()
+        if not folder.is_dir():
+            raise DataError(
+                f"data folder '{folder}' does not exist or is not a folder; expected a folder "
+                f"of music files ({', '.join(SUFFIXES)}) or a named corpus "
+                f"({', '.join(CORPUS_PREFIX + key for key in scores.CORPORA)})")
+        files = sorted(p for p in folder.rglob("*")
+                       if p.suffix.lower() in SUFFIXES and p.is_file())
+        splits = _split_column(folder)
+    if max_files is not None and len(files) > max_files:
+        files = [files[i] for i in np.linspace(0, len(files) - 1, max_files).round().astype(int)]
+    result = SourceSet(source=text)
+    for path in files:
+        result.files_read += 1
+        try:
+            pieces = _read_file(path)
+        except Exception as error:  # any parser failure: the file is skipped, with the cause
+            _skip(result, path, UNREADABLE[path.suffix.lower()],
+                  f"{type(error).__name__}: {error}")
+            continue
+        pieces = [(name, sequence) for name, sequence in pieces if sequence.notes]
+        if not pieces:
+            _skip(result, path, NO_NOTES, "no notes")
+            continue
+        split = splits.get(path.resolve())
+        result.pieces.extend(Piece(name, sequence, split) for name, sequence in pieces)
+    return result
+
+
+def _skip(result: SourceSet, path: Path, reason: str, detail: str) -> None:
+    result.files_skipped[reason] += 1
+    result.skipped.append((str(path), detail[:200]))
+
+
+def _read_file(path: Path) -> list[tuple[str, music_pb2.NoteSequence]]:
+    suffix = path.suffix.lower()
+    if suffix in MIDI_SUFFIXES:
+        return [(path.name, note_seq.midi_file_to_note_sequence(str(path)))]
+    if suffix in MUSICXML_SUFFIXES:
+        return [(path.name, musicxml_reader.musicxml_file_to_sequence_proto(str(path)))]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # music21 warns about every odd ABC header
+        return [(name, scores.score_to_sequence(score, name))
+                for name, score in scores.parse_scores(path)]
+
+
+def _split_column(folder: Path) -> dict[Path, str]:
+    """File -> split from the folder's ``info.csv`` (Groove MIDI layout), if it has one."""
+    table = folder / SPLIT_FILE
+    if not table.is_file():
+        return {}
+    with open(table, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    if not rows or not {"midi_filename", "split"} <= set(rows[0]):
+        return {}
+    return {(folder / row["midi_filename"]).resolve(): SPLIT_NAMES[row["split"]]
+            for row in rows if row["split"] in SPLIT_NAMES}

@@ -1,0 +1,92 @@
+"""MusicVAE training examples: the engine's own data converter for the config, so training
+and inference read music the same way.
+
+Melody, drums and trio configs: the converter's distinct input windows, each with its decoder
+targets: class indices [T] (melody event; drum-set class of the 2^classes), [T, 3] for trio
+(melody, bass, drums), or the multi-hot drum roll [T, classes] for NADE decoders. GrooVAE:
+the converter's (input, target) pair of [T, 27] hit / velocity / offset windows, hop one
+window; the input leaves out what the config must learn to add (humanize: velocities and
+offsets; tap: all but one tapped channel). Like Magenta, at most 20 GrooVAE windows are
+taken from one sequence (a seeded random choice). No augmentation here (Magenta transposes
+cat-mel examples by -5..+5 at random while training, which the trainer can do on the
+one-hot tensors).
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Iterator
+
+import numpy as np
+from note_seq import sequences_lib
+from note_seq.protobuf import music_pb2
+
+from magwidgets.models.music_vae.configs import VAEConfig
+from magwidgets.models.music_vae.assemble import make_converter
+from magwidgets.models.music_vae.converters import (DrumsConverter, ExtractionFailure,
+                                                    GrooveConverter)
+from magwidgets.train.data.examples import Example, SparseRows
+from magwidgets.train.data.extract import Tally
+
+MAX_GROOVE_WINDOWS = 20  # Magenta's max_tensors_per_notesequence for GrooVAE
+GROOVE_WINDOW_CAP = f"GrooVAE window over the {MAX_GROOVE_WINDOWS} per sequence"
+GROOVE_TOO_SHORT = "shorter than one 2-bar window"
+
+
+class VaePipeline:
+    """Turns one piece into (input window, target window) examples for a MusicVAE config."""
+
+    def __init__(self, config: VAEConfig, seed: int = 0) -> None:
+        self.config = config
+        self.converter = make_converter(config)
+        self.input_size = self.converter.input_depth
+        self.output_size = self.converter.output_depth
+        self._random = random.Random(seed)
+
+    def __call__(self, sequence: music_pb2.NoteSequence, training: bool,
+                 tally: Tally) -> Iterator[tuple[Example, bool]]:
+        """(example, augmented?) for each window; never augmented."""
+        if isinstance(self.converter, GrooveConverter):
+            yield from ((example, False) for example in self._groove(sequence, tally))
+            return
+        try:
+            windows = self.converter.to_tensors(sequence)
+        except ExtractionFailure as failure:
+            tally.drop(str(failure))
+            return
+        for window in windows:
+            yield Example(SparseRows(window.inputs), self._targets(window.inputs)), False
+
+    def _targets(self, window: np.ndarray) -> np.ndarray:
+        """The decoder's targets for an input window, as Magenta's converters pair them."""
+        converter = self.converter
+        if isinstance(converter, DrumsConverter):  # roll bits (+ NOR bit) in
+            roll = window[:, :-1]
+            if converter.roll_output:
+                return roll.astype(np.float32)
+            return np.array([converter.one_hot.encode_event(frozenset(
+                np.flatnonzero(row).tolist())) for row in roll], np.int32)
+        depths = getattr(converter, "output_depths", [converter.output_depth])
+        blocks = np.split(window, np.cumsum(depths)[:-1], axis=1)  # one-hot part(s)
+        indices = np.stack([block.argmax(axis=1) for block in blocks], axis=1).astype(np.int32)
+        return indices[:, 0] if len(depths) == 1 else indices
+
+    def _groove(self, sequence: music_pb2.NoteSequence, tally: Tally) -> list[Example]:
+        converter, size = self.converter, self.converter.slice_steps
+        examples = []
+        for part in sequences_lib.split_note_sequence_on_time_changes(sequence):
+            try:
+                inputs, targets = converter.full_tensors(part)
+            except ExtractionFailure as failure:
+                tally.drop(str(failure))
+                continue
+            starts = range(0, len(inputs) - size + 1, size)
+            if not starts:
+                tally.drop(GROOVE_TOO_SHORT)
+            examples.extend(Example(inputs[i:i + size].astype(np.float32),
+                                    targets[i:i + size].astype(np.float32)) for i in starts)
+        if len(examples) > MAX_GROOVE_WINDOWS:
+            tally.drop(GROOVE_WINDOW_CAP, len(examples) - MAX_GROOVE_WINDOWS)
+            keep = sorted(self._random.sample(range(len(examples)), MAX_GROOVE_WINDOWS))
+            examples = [examples[i] for i in keep]
+        return examples

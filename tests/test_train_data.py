@@ -1,0 +1,171 @@
+"""Training data pipelines on real data: what each family's examples hold, that they decode
+back to the source music through the engine's own encoders, the statistics, bad input."""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from pathlib import Path
+
+import note_seq
+import numpy as np
+import pytest
+from note_seq.drums_encoder_decoder import DEFAULT_DRUM_TYPE_PITCHES
+
+from magwidgets.errors import DataError, MagwidgetsError
+from magwidgets.models.configs import CONFIGS
+from magwidgets.train.data import SourceSet, pad_batch, prepare, read_sources
+
+DATASETS = Path(__file__).resolve().parents[1] / ".." / "shared" / "datasets"
+GROOVE = DATASETS / "groove-midi"
+EWLD = DATASETS / "openewld-pd"
+VIENNA = DATASETS / "vienna4x22"
+
+
+def decode_labels(config_id: str, labels: np.ndarray) -> list:
+    """The events the labels name, decoded by the config's encoder (events 1..T)."""
+    encoder = CONFIGS[config_id].make_encoder()
+    events: list = []
+    for label in labels:
+        events.append(encoder.class_index_to_event(int(label), events))
+    return events
+
+
+def one_piece(sources: SourceSet, index: int) -> SourceSet:
+    return SourceSet(source=sources.source, pieces=[sources.pieces[index]], files_read=1)
+
+
+# -- reading sources ----------------------------------------------------------------------
+def test_groove_keeps_its_own_split_column():
+    sources = read_sources(GROOVE, max_files=40)
+    with open(GROOVE / "info.csv", newline="") as handle:
+        table = {row["midi_filename"].split("/")[-1]: row["split"]
+                 for row in csv.DictReader(handle)}
+    expected = {"train": "train", "validation": "eval", "test": "test"}
+    assert sources.files_read == 40 and len(sources) == 40
+    assert {piece.split for piece in sources.pieces} == {"train", "eval", "test"}
+    for piece in sources.pieces:
+        assert piece.split == expected[table[piece.name]], piece.name
+
+    data = prepare("drum_kit", sources)
+    counts = defaultdict(int)
+    for piece in sources.pieces:
+        counts[piece.split] += 1
+    assert dict(data.stats.pieces_per_split) == counts
+
+
+def test_corrupt_and_empty_files_are_skipped_and_counted(tmp_path):
+    good = sorted(GROOVE.glob("drummer1/session1/*.mid"))[:2]
+    for path in good:
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    (tmp_path / "garbage.mid").write_bytes(b"this is not a MIDI file at all" * 10)
+    (tmp_path / "truncated.mid").write_bytes(good[0].read_bytes()[:40])
+    (tmp_path / "broken.mxl").write_bytes(b"PK\x03\x04 not really a zip")
+    (tmp_path / "notes.txt").write_text("ignored: not a music file")
+
+    sources = read_sources(tmp_path)
+    assert sources.files_read == 5
+    assert sources.files_skipped["unreadable MIDI file"] == 2
+    assert sources.files_skipped["unreadable MusicXML file"] == 1
+    assert len(sources) == 2
+    skipped = {Path(path).name for path, _ in sources.skipped}
+    assert skipped == {"garbage.mid", "truncated.mid", "broken.mxl"}
+
+    data = prepare("drum_kit", sources)
+    assert data.stats.files_read == 5 and data.stats.files_used == 2
+    assert "unreadable MIDI file" in data.summary()
+
+
+def test_a_folder_without_usable_files_says_what_was_read_and_dropped(tmp_path):
+    (tmp_path / "garbage.mid").write_bytes(b"\x00" * 100)
+    short = next(iter(sorted(GROOVE.glob("drummer1/session1/*fill*.mid"))))
+    (tmp_path / short.name).write_bytes(short.read_bytes())
+    with pytest.raises(DataError) as error:
+        prepare("drum_kit", tmp_path)
+    message = str(error.value)
+    assert "read 2 files, 1 usable" in message
+    assert "skipped 1 files: unreadable MIDI file" in message
+    assert "drum track too short (< 7 bars)" in message
+
+
+def test_an_empty_folder_says_no_music_files_were_found(tmp_path):
+    with pytest.raises(DataError, match=r"(?s)read 0 files.*no music files found \(expected \.mid"):
+        prepare("attention_rnn", tmp_path)
+
+
+def test_missing_folder_unknown_corpus_and_unknown_config_are_named(tmp_path):
+    with pytest.raises(DataError, match=r"data folder '.*nowhere' does not exist.*music21:bach"):
+        read_sources(tmp_path / "nowhere")
+    with pytest.raises(DataError, match=r"unknown corpus 'music21:jazz'.*music21:folk"):
+        read_sources("music21:jazz")
+    with pytest.raises(DataError, match=r"unknown config 'drums'.*drum_kit.*cat-mel_2bar_small"):
+        prepare("drums", GROOVE)
+    assert issubclass(DataError, MagwidgetsError)
+
+
+# -- drums --------------------------------------------------------------------------------
+def test_drum_kit_examples_decode_to_the_source_drum_hits():
+    sources = read_sources(GROOVE, max_files=25)
+    longest = max(range(len(sources)), key=lambda i: sources.pieces[i].sequence.total_time)
+    data = prepare("drum_kit", one_piece(sources, longest))
+    examples = data.train + data.eval + data.test
+    assert examples and data.input_size == 518 and data.output_size == 512
+    inputs, labels = examples[0]
+    assert np.asarray(inputs).shape == (len(labels), 518)
+    assert len(labels) == 511  # Magenta's 512-step maximum, less the first event
+
+    quantized = note_seq.quantize_note_sequence(sources.pieces[longest].sequence, 4)
+    drum_class = {pitch: pitches[0]  # the 9 drum classes decode to their first pitch
+                  for pitches in DEFAULT_DRUM_TYPE_PITCHES for pitch in pitches}
+    hits = defaultdict(set)
+    for note in quantized.notes:
+        hits[note.quantized_start_step].add(drum_class[note.pitch])
+    start = min(hits) // 16 * 16  # the track starts at the bar of the first hit
+    expected = [frozenset(hits.get(start + step, ())) for step in range(1, 512)]
+    assert decode_labels("drum_kit", labels) == expected
+
+
+# -- melodies -----------------------------------------------------------------------------
+@pytest.mark.parametrize("config_id", ["basic_rnn", "attention_rnn"])
+def test_melody_examples_decode_to_the_source_melody_in_c(config_id):
+    sources = read_sources(EWLD, max_files=6)
+    data = prepare(config_id, sources, eval_fraction=0.0)
+    assert len(data.train) == data.stats.examples["train"] > 0
+    config = CONFIGS[config_id]
+    melody = decode_labels(config_id, data.train[0].targets)
+    pitches = [e for e in melody if e >= 0]
+    assert pitches and config.min_note <= min(pitches) and max(pitches) < config.max_note
+
+    # The first melody of the first piece, extracted and moved to C by note-seq itself.
+    quantized = note_seq.quantize_note_sequence(sources.pieces[0].sequence, 4)
+    source = note_seq.Melody()
+    source.from_quantized_sequence(quantized, gap_bars=1,
+                                   instrument=min(n.instrument for n in quantized.notes))
+    source.squash(config.min_note, config.max_note, config.transpose_to_key)
+    assert melody == list(source)[1:512]
+
+
+def test_stats_add_up_and_print_as_a_table():
+    data = prepare("basic_rnn", EWLD, max_files=20, seed=3)
+    stats = data.stats
+    assert stats.files_read == 20 == stats.files_used + sum(stats.files_skipped.values())
+    assert stats.pieces == 20
+    assert stats.examples["train"] == len(data.train)
+    assert stats.examples["eval"] == len(data.eval) >= 1
+    assert stats.pieces_per_split["eval"] == 2  # 10 % of 20, seeded
+    table = data.summary()
+    assert table.startswith(f"basic_rnn from {EWLD}")
+    assert "files read" in table and "examples" in table
+
+    again = prepare("basic_rnn", EWLD, max_files=20, seed=3)
+    assert [len(x.targets) for x in again.eval] == [len(x.targets) for x in data.eval]
+
+
+def test_pad_batch_pads_and_masks():
+    data = prepare("drum_kit", GROOVE, max_files=30)
+    batch = data.train[:4]
+    inputs, labels, mask = pad_batch(batch)
+    longest = max(len(example.targets) for example in batch)
+    assert inputs.shape == (4, longest, 518) and inputs.dtype == np.float32
+    assert labels.shape == (4, longest) and mask.sum() == sum(len(e.targets) for e in batch)
+    np.testing.assert_array_equal(inputs[0, :len(batch[0].targets)], np.asarray(batch[0].inputs))
