@@ -82,8 +82,9 @@ class MusicVAE:
         bars = self.config.slice_bars
         instruments = sorted({e.instruments for e in examples})
         if len(instruments) > 1:
-            why = (f"several instruments play at once ({', '.join(map(str, instruments))} "
-                   "each give an example); keep one part")
+            names = ", ".join("+".join(map(str, group)) for group in instruments)
+            why = (f"several instruments play at once (instruments {names} each give an "
+                   "example); keep one part")
         else:
             starts = ", ".join(f"{e.start_time:g}" for e in examples[:6])
             why = f"it is longer than {bars} bars (windows start at {starts} s)"

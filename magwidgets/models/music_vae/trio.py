@@ -20,7 +20,7 @@ BASS_PROGRAMS = range(32, 40)
 ELECTRIC_BASS_PROGRAM = 33
 MAX_INSTRUMENT = 127
 MELODY, BASS, DRUMS, INVALID = "melody", "bass", "drums", "invalid"
-PART_NAMES = {MELODY: "a melody (programs 0-31)", BASS: "a bass (programs 32-39)",
+PART_NAMES = {MELODY: "melody (programs 0-31)", BASS: "bass (programs 32-39)",
               DRUMS: "drums (is_drum)"}
 
 
