@@ -19,7 +19,9 @@ from magwidgets.io import to_note_sequence
 from magwidgets.models import (CONFIGS, DrumsRNN, EventRNN, Generation, ImprovRNN, MelodyRNN,
                                MusicVAE, PolyphonyRNN, load_model)
 from magwidgets.render import PianoRoll, Waveform, find_soundfont, pianoroll, synthesize
-from magwidgets.widgets import Player, SequenceView, show
+from magwidgets.widgets import (DrumsRNNWidget, ImprovRNNWidget, MelodyRNNWidget,
+                                PerformanceRNNWidget, Player, PolyphonyRNNWidget, SequenceView,
+                                show)
 
 __version__ = "0.1.0"
 
@@ -27,16 +29,21 @@ __all__ = [
     "CONFIGS",
     "BundleError",
     "DrumsRNN",
+    "DrumsRNNWidget",
     "EventRNN",
     "GenerationError",
     "Generation",
     "ImprovRNN",
+    "ImprovRNNWidget",
     "MagwidgetsError",
     "MelodyRNN",
+    "MelodyRNNWidget",
     "MusicVAE",
+    "PerformanceRNNWidget",
     "PianoRoll",
     "Player",
     "PolyphonyRNN",
+    "PolyphonyRNNWidget",
     "PrimerError",
     "RenderError",
     "SequenceView",

@@ -15,6 +15,8 @@ def test_public_names_are_pinned():
         "MagwidgetsError", "MelodyRNN", "MusicVAE", "PianoRoll", "Player", "PolyphonyRNN", "PrimerError", "RenderError",
         "SequenceView", "SynthesisError", "Waveform", "find_soundfont", "load_model",
         "pianoroll", "show", "synthesize", "to_note_sequence",
+        "DrumsRNNWidget", "MelodyRNNWidget", "PolyphonyRNNWidget", "PerformanceRNNWidget",
+        "ImprovRNNWidget",
     ])
 
 

@@ -1,0 +1,117 @@
+"""Where a model's input comes from: nothing, an uploaded MIDI file, the drum grid, typed or
+clicked notes, or the last result shown.
+
+An upload is read as soon as it arrives, and the line under the picker says what it holds
+(or why it was refused), so a wrong file is caught before anyone presses Generate.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import ipywidgets as widgets
+from note_seq.protobuf import music_pb2
+from traitlets import Instance, TraitError, Unicode, observe, validate
+
+from magwidgets.errors import MagwidgetsError, PrimerError
+from magwidgets.widgets.drum_grid import DrumGrid
+from magwidgets.widgets.melody_entry import MelodyEntry
+from magwidgets.widgets.uploads import midi_from_upload
+
+NONE, MIDI, GRID, NOTES, LAST = "none", "midi", "grid", "notes", "last"
+SOURCE_LABELS = {NONE: "none", MIDI: "MIDI file", GRID: "drum grid", NOTES: "notes",
+                 LAST: "last result"}
+ERROR_STYLE = "color:#b00020"
+
+
+def error_html(message: object) -> str:
+    """A one-line error message for an ``HTML`` widget."""
+    return f'<span style="{ERROR_STYLE}">⚠ {html.escape(str(message))}</span>'
+
+
+class PrimerInput(widgets.VBox):
+    """A source picker (``source``) over an upload, a drum grid or a melody entry.
+
+    ``sequence(qpm, last)`` gives the chosen input as a NoteSequence (None for "none").
+    """
+
+    source = Unicode(NONE, help="Where the input comes from: " + ", ".join(SOURCE_LABELS))
+    uploaded = Instance(music_pb2.NoteSequence, allow_none=True,
+                        help="The last uploaded MIDI file, read")
+
+    def __init__(self, sources: tuple[str, ...], *, label: str = "Primer",
+                 **kwargs: Any) -> None:
+        self.sources = sources
+        super().__init__(**kwargs)
+        self.picker = widgets.ToggleButtons(
+            options=[(SOURCE_LABELS[s], s) for s in sources], description=label,
+            style={"button_width": "auto"})
+        widgets.link((self, "source"), (self.picker, "value"))
+        self.upload = widgets.FileUpload(accept=".mid,.midi", multiple=False,
+                                         description="MIDI file")
+        self.upload.observe(self._read_upload, "value")
+        self.grid = DrumGrid()
+        self.notes = MelodyEntry()
+        self.message = widgets.HTML()
+        self._panels = {MIDI: self.upload, GRID: self.grid, NOTES: self.notes}
+        self.source = sources[0]
+        self._show_panel()
+
+    @validate("source")
+    def _check_source(self, proposal: dict[str, Any]) -> str:
+        if proposal["value"] not in self.sources:
+            raise TraitError(f"source must be one of {list(self.sources)}, "
+                             f"got {proposal['value']!r}")
+        return str(proposal["value"])
+
+    @observe("source")
+    def _show_panel(self, change: dict[str, Any] | None = None) -> None:
+        panel = self._panels.get(self.source)
+        self.children = (self.picker, *([panel] if panel else []), self.message)
+
+    def _read_upload(self, change: dict[str, Any]) -> None:
+        if not change["new"]:
+            return
+        self.source = MIDI
+        try:
+            self.uploaded = midi_from_upload(change["new"])
+        except MagwidgetsError as err:
+            self.uploaded = None
+            self.message.value = error_html(err)
+            return
+        sequence = self.uploaded
+        tempo = f", {sequence.tempos[0].qpm:g} qpm" if sequence.tempos else ""
+        self.message.value = html.escape(
+            f"{sequence.filename}: {len(sequence.notes)} notes, "
+            f"{sequence.total_time:.1f} s{tempo}")
+
+    def sequence(self, qpm: float,
+                 last: music_pb2.NoteSequence | None = None) -> music_pb2.NoteSequence | None:
+        """The chosen input (None for "none"); the grid and typed notes are made at ``qpm``.
+
+        Raises:
+            PrimerError: the chosen source is empty or its upload was refused.
+        """
+        if self.source == NONE:
+            return None
+        if self.source == MIDI:
+            if self.upload.value and self.uploaded is None:
+                return midi_from_upload(self.upload.value)  # raises the refusal again
+            if self.uploaded is None:
+                raise PrimerError("no MIDI file yet: upload one, or choose another input")
+            sequence = self.uploaded
+        elif self.source == GRID:
+            sequence = self.grid.to_sequence(qpm)
+        elif self.source == NOTES:
+            sequence = self.notes.to_sequence(qpm)
+        else:
+            if last is None:
+                raise PrimerError("there is no result to continue yet: generate one first")
+            sequence = last
+        if not sequence.notes:
+            raise PrimerError(f"the {SOURCE_LABELS[self.source]} input has no notes: add "
+                              "some, or choose another input")
+        copy = music_pb2.NoteSequence()
+        copy.CopyFrom(sequence)
+        return copy

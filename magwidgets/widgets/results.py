@@ -1,0 +1,104 @@
+"""The output area every model widget shares: a status line, a progress bar, one
+pianoroll + player per result sequence, and a history of recent results to show again.
+
+Views are made once and then updated in place, so showing a new result never adds outputs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import ipywidgets as widgets
+from note_seq.protobuf import music_pb2
+from traitlets import Instance
+
+from magwidgets.widgets.primer_input import error_html
+from magwidgets.widgets.view import SequenceView
+
+HISTORY_SIZE = 12  # results kept to show again
+HIDDEN, SHOWN = "none", ""  # CSS display values
+
+
+@dataclass(frozen=True, eq=False)  # compared by identity: each run is its own result
+class Result:
+    """What one press of an action button made: its sequences and how they were made."""
+
+    title: str  # the history entry, e.g. "drum_kit, 2 bars, temperature 1.0"
+    sequences: tuple[music_pb2.NoteSequence, ...] = field(repr=False)
+    captions: tuple[str, ...]  # one line per sequence (seed, log-likelihood ...)
+    primer_end: float | None = None  # seconds; shaded as the primer in the rolls
+
+
+class ResultsPanel(widgets.VBox):
+    """Status line, progress bar, result views and history (``history`` dropdown)."""
+
+    current = Instance(Result, allow_none=True, help="The result on display")
+
+    def __init__(self, view_options: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.view_options = view_options or {}
+        self.results: list[Result] = []  # newest first
+        self._entries: list[tuple[str, Result]] = []  # history labels, numbered by run
+        self._runs = 0
+        self.views: list[SequenceView] = []
+        self.captions: list[widgets.HTML] = []
+        self.status = widgets.HTML()
+        self.progress = widgets.IntProgress(value=0, min=0, max=1, description="Working",
+                                            layout=widgets.Layout(display=HIDDEN))
+        self.history = widgets.Dropdown(options=[], description="History",
+                                        layout=widgets.Layout(width="100%"))
+        self.history.observe(self._pick_from_history, "value")
+        self.outputs = widgets.VBox()
+        self.children = (self.status, self.progress, self.outputs, self.history)
+
+    def add(self, result: Result) -> None:
+        """Show ``result`` and put it first in the history (oldest entries drop out)."""
+        self._runs += 1
+        self._entries = [(f"{self._runs}. {result.title}", result), *self._entries]
+        del self._entries[HISTORY_SIZE:]
+        self.results = [item for _, item in self._entries]
+        self.history.options = self._entries
+        self.show(result)
+
+    def _pick_from_history(self, change: dict[str, Any]) -> None:
+        if change["new"] is not None and change["new"] is not self.current:
+            self.show(change["new"])
+
+    def show(self, result: Result) -> None:
+        """Display ``result`` in the views, making more views only when needed."""
+        for position, (sequence, caption) in enumerate(zip(result.sequences, result.captions)):
+            if position < len(self.views):
+                self.views[position].update(sequence, primer_end=result.primer_end)
+            else:
+                self.views.append(SequenceView(sequence, primer_end=result.primer_end,
+                                               **self.view_options))
+                self.captions.append(widgets.HTML())
+            self.captions[position].value = f"<b>{html.escape(caption)}</b>"
+        count = len(result.sequences)
+        self.outputs.children = tuple(
+            part for pair in zip(self.captions[:count], self.views[:count]) for part in pair)
+        self.current = result
+        self.history.value = result
+
+    @contextlib.contextmanager
+    def busy(self, steps: int, what: str = "Generating") -> Iterator[widgets.IntProgress]:
+        """Show the progress bar for ``steps`` steps (advance it with ``.value += 1``)."""
+        self.status.value = html.escape(f"{what}…")
+        self.progress.description = what
+        self.progress.max, self.progress.value = max(1, steps), 0
+        self.progress.layout.display = SHOWN
+        try:
+            yield self.progress
+        finally:
+            self.progress.layout.display = HIDDEN
+
+    def show_error(self, message: object) -> None:
+        """One readable line in the status, never a traceback."""
+        self.status.value = error_html(message)
+
+    def show_info(self, message: str) -> None:
+        self.status.value = html.escape(message)
