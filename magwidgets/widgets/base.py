@@ -71,7 +71,8 @@ class ModelWidget(widgets.VBox):
 
     def _load_and_describe(self, spec: str) -> str:
         model = self.load(spec)
-        return f"loaded {model!r}"
+        config = getattr(model.config, "id", None) or model.config.name
+        return f"loaded {Path(spec).name}: {config}"  # a path's file name, or "starter:x"
 
     def _use_initial_model(self, model: Any) -> None:
         """The constructor's ``model``: a loaded model, a spec to load, or None."""
