@@ -103,14 +103,17 @@ def test_interpolate_matches_magenta(vaes, config):
         assert_same(result[i], read_textproto(fixture(config, f"interp_{i}.textproto")))
 
 
-@pytest.mark.parametrize("config", CATEGORICAL)
+@pytest.mark.parametrize("config", CATEGORICAL + HIERARCHICAL + NADE)
 def test_sample_is_seeded(vaes, config):
     first = vaes[config].sample(3, temperature=0.5, seed=7)
     again = vaes[config].sample(3, temperature=0.5, seed=7)
     assert [note_tuples(s) for s in first] == [note_tuples(s) for s in again]
+    assert [note_tuples(s) for s in first] != [note_tuples(s) for s in
+                                               vaes[config].sample(3, temperature=0.5, seed=8)]
     same = vaes[config].sample(2, temperature=1e-7, same_z=True, seed=1)
     assert note_tuples(same[0]) == note_tuples(same[1])
-    assert all(s.total_time <= 4.0 + 1e-9 for s in first)  # 32 steps at 120 qpm
+    seconds = meta(config)["length"] * 0.125  # steps of a 16th at 120 qpm
+    assert all(s.total_time <= seconds + 1e-9 for s in first)
 
 
 def test_unknown_config_is_a_bundle_error():

@@ -140,3 +140,17 @@ def test_chords_keep_their_highest_note(vaes):
         chords.notes.add(pitch=note.pitch - 7, velocity=80, start_time=note.start_time,
                          end_time=note.end_time)
     np.testing.assert_allclose(vaes[MEL].encode([chords])[1], vaes[MEL].encode([melody(tune)])[1])
+
+
+def test_encode_windows_says_why_there_is_none(vaes):
+    with pytest.raises(PrimerError, match="the sequence yields no 2-bar example.*no drum notes"):
+        vaes[DRUMS].encode_windows(melody([60, 62, 64, 65, 67, 65, 64, 62]))
+    with pytest.raises(PrimerError, match="the sequence: .*beat.mid"):
+        vaes[DRUMS].encode_windows("beat.mid")
+
+
+def test_encode_takes_midi_files(vaes):
+    path = fixture(MEL, "inputs_0.mid")
+    _, from_file, _ = vaes[MEL].encode(path)
+    np.testing.assert_allclose(from_file, vaes[MEL].encode(inputs(MEL)[:1])[1], atol=1e-6)
+    assert len(vaes[MEL].encode_windows(str(path))) == 1

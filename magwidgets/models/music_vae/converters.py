@@ -336,7 +336,8 @@ class GrooveConverter(_Converter):
         """Magenta's encoder inputs: the windows of ``slice_bars`` (hop one window; a last
         partial window is dropped, as Magenta does)."""
         inputs, _ = self.full_tensors(sequence)
-        windows = [(i, (), inputs[i:i + self.slice_steps])
+        instruments = tuple(sorted({n.instrument for n in sequence.notes if n.is_drum}))
+        windows = [(i, instruments, inputs[i:i + self.slice_steps])
                    for i in range(0, len(inputs) - self.slice_steps + 1, self.slice_steps)]
         if not windows:
             raise ExtractionFailure(f"it is shorter than {self.slice_bars} bars (the model "

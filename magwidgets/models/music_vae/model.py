@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
+import pretty_midi
 from note_seq.protobuf import music_pb2
 
 from magwidgets.errors import BundleError, GenerationError, PrimerError
+from magwidgets.io.sequences import SequenceLike, to_note_sequence
 from magwidgets.models.music_vae.assemble import make_converter, make_decoder, misfits
 from magwidgets.models.music_vae.checkpoint import load_weights
 from magwidgets.models.music_vae.configs import VAEConfig, get_config
@@ -64,19 +66,20 @@ class MusicVAE:
     def z_size(self) -> int:
         return self.encoder.z_size
 
-    def _examples(self, sequence: music_pb2.NoteSequence, k: int) -> list[Example]:
-        if not isinstance(sequence, music_pb2.NoteSequence):
-            raise PrimerError(f"sequence {k} is a {type(sequence).__name__}, not a "
-                              "NoteSequence")
+    def _examples(self, music: SequenceLike, name: str) -> list[Example]:
+        try:
+            sequence = to_note_sequence(music)
+        except PrimerError as error:
+            raise PrimerError(f"{name}: {error}") from None
         try:
             return self.converter.to_tensors(sequence)
         except ExtractionFailure as failure:
-            raise PrimerError(f"sequence {k} yields no {self.config.slice_bars}-bar example "
+            raise PrimerError(f"{name} yields no {self.config.slice_bars}-bar example "
                               f"for '{self.config.name}': {failure}") from None
 
-    def _one_example(self, sequence: music_pb2.NoteSequence, k: int) -> np.ndarray:
+    def _one_example(self, sequence: SequenceLike, k: int) -> np.ndarray:
         """The single example ``encode`` needs, or a PrimerError saying why there are more."""
-        examples = self._examples(sequence, k)
+        examples = self._examples(sequence, f"sequence {k}")
         if len(examples) == 1:
             return examples[0].inputs
         bars = self.config.slice_bars
@@ -101,22 +104,24 @@ class MusicVAE:
         z = mu + sigma * np.random.default_rng(seed).standard_normal(mu.shape)
         return z.astype(np.float32), mu.astype(np.float32), sigma.astype(np.float32)
 
-    def encode(self, sequences: Sequence[music_pb2.NoteSequence], seed: int | None = None):
+    def encode(self, sequences: Sequence[SequenceLike], seed: int | None = None):
         """``(z, mu, sigma)``, each [len(sequences), z_size]; z is drawn from N(mu, sigma).
-        Each sequence must hold exactly one example (e.g. 2 bars of one melody), as in
-        Magenta; ``encode_windows`` takes longer music."""
-        if isinstance(sequences, music_pb2.NoteSequence):
+        Each sequence (NoteSequence, PrettyMIDI or MIDI file path) must hold exactly one
+        example (e.g. 2 bars of one melody), as in Magenta; ``encode_windows`` takes longer
+        music."""
+        if isinstance(sequences, (music_pb2.NoteSequence, pretty_midi.PrettyMIDI, str, Path)):
             sequences = [sequences]
         if not sequences:
             raise PrimerError("encode needs at least one NoteSequence")
         return self._encode([self._one_example(s, k) for k, s in enumerate(sequences)], seed)
 
-    def encode_windows(self, sequence: music_pb2.NoteSequence,
+    def encode_windows(self, sequence: SequenceLike,
                        seed: int | None = None) -> list[EncodedWindow]:
-        """Every distinct window of the config's length in ``sequence`` (sliding by a bar,
-        by a whole window for GrooVAE, as Magenta's converters do), by start time, each
-        with its latent code — how the book's chapter 4 walks a long piece."""
-        examples = self._examples(sequence, 0)
+        """Every distinct window of the config's length in ``sequence`` (a NoteSequence,
+        PrettyMIDI or MIDI file path), sliding by a bar (by a whole window for GrooVAE, as
+        Magenta's converters do), by start time, each with its latent code — how the book's
+        chapter 4 walks a long piece."""
+        examples = self._examples(sequence, "the sequence")
         z, mu, sigma = self._encode([e.inputs for e in examples], seed)
         return [EncodedWindow(e.start_time, e.end_time, e.instruments, e.inputs,
                               z[i], mu[i], sigma[i]) for i, e in enumerate(examples)]
@@ -156,7 +161,7 @@ class MusicVAE:
         z = np.repeat(z, n, axis=0) if same_z else z
         return self.decode(z, length, temperature, seed=rng.integers(2**32))
 
-    def interpolate(self, a: music_pb2.NoteSequence, b: music_pb2.NoteSequence,
+    def interpolate(self, a: SequenceLike, b: SequenceLike,
                     num_steps: int, length: int | None = None, temperature: float = 1.0,
                     seed: int | None = None) -> list[music_pb2.NoteSequence]:
         """``num_steps`` sequences along the slerp between the mu of ``a`` and of ``b``
