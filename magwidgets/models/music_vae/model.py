@@ -141,7 +141,8 @@ class MusicVAE:
 
     def decode(self, z, length: int | None = None, temperature: float = 1.0,
                seed: int | None = None) -> list[music_pb2.NoteSequence]:
-        """One NoteSequence per latent vector (``length`` steps, default the config's)."""
+        """One NoteSequence per latent vector (``length`` steps, default the config's; the
+        16-bar hierarchical configs decode whole bars, so a multiple of 16 steps)."""
         length = self._check(length, temperature)
         z = np.asarray(z, dtype=np.float64)
         if z.ndim == 1:
