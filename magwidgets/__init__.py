@@ -19,9 +19,9 @@ from magwidgets.io import to_note_sequence
 from magwidgets.models import (CONFIGS, DrumsRNN, EventRNN, Generation, ImprovRNN, MelodyRNN,
                                MusicVAE, PolyphonyRNN, load_model)
 from magwidgets.render import PianoRoll, Waveform, find_soundfont, pianoroll, synthesize
-from magwidgets.widgets import (DrumsRNNWidget, ImprovRNNWidget, MelodyRNNWidget,
-                                PerformanceRNNWidget, Player, PolyphonyRNNWidget, SequenceView,
-                                show)
+from magwidgets.widgets import (DrumsRNNWidget, GrooVAEWidget, ImprovRNNWidget,
+                                MelodyRNNWidget, MusicVAEWidget, PerformanceRNNWidget, Player,
+                                PolyphonyRNNWidget, SequenceView, show)
 
 __version__ = "0.1.0"
 
@@ -32,6 +32,7 @@ __all__ = [
     "DrumsRNNWidget",
     "EventRNN",
     "GenerationError",
+    "GrooVAEWidget",
     "Generation",
     "ImprovRNN",
     "ImprovRNNWidget",
@@ -39,6 +40,7 @@ __all__ = [
     "MelodyRNN",
     "MelodyRNNWidget",
     "MusicVAE",
+    "MusicVAEWidget",
     "PerformanceRNNWidget",
     "PianoRoll",
     "Player",

@@ -21,7 +21,16 @@ Event RNNs (``EventRNNWidget``: ``temperature``, ``bars``, ``steps``, ``qpm``, `
 (MelodyEntry: ``text`` + keyboard); ``generate_button``; ``generate()``):
 ``DrumsRNNWidget``, ``MelodyRNNWidget``, ``PolyphonyRNNWidget`` (``condition_on_primer``,
 ``inject_primer``), ``PerformanceRNNWidget`` (``note_density``, ``pitch_histogram``,
-``conditioning``), ``ImprovRNNWidget`` (``chords``).
+``conditioning``), ``ImprovRNNWidget`` (``chords``). ``primer.which`` picks the sequence of
+the result on display that "last result" continues.
+
+VAEs (``temperature``, ``qpm`` for grid/typed input, ``seed``; a ``.tar`` checkpoint is read
+with the picker's ``checkpoint_config``): ``MusicVAEWidget(model, config=...)`` — ``sample()``
+(``count``, ``same_z``; ``sample_button``), ``interpolate()`` between inputs ``a`` and ``b``
+(PrimerInputs; default: sequences 1 and 2 of the result on display) then ``position`` (0..1,
+``position_slider``, ``interpolation_steps`` points, decoded on demand with one seed and
+cached), ``encode()`` the windows of input ``source``; ``GrooVAEWidget(model, drumify_model)``
+— ``groove()`` / ``drumify()`` on ``input`` (``groove_button``, ``drumify_button``).
 """
 
 from magwidgets.widgets.base import ModelWidget
@@ -29,8 +38,9 @@ from magwidgets.widgets.player import Player
 from magwidgets.widgets.rnn import EventRNNWidget
 from magwidgets.widgets.rnn_families import (DrumsRNNWidget, ImprovRNNWidget, MelodyRNNWidget,
                                              PerformanceRNNWidget, PolyphonyRNNWidget)
+from magwidgets.widgets.vae import GrooVAEWidget, MusicVAEWidget
 from magwidgets.widgets.view import SequenceView, show
 
-__all__ = ["DrumsRNNWidget", "EventRNNWidget", "ImprovRNNWidget", "MelodyRNNWidget",
-           "ModelWidget", "PerformanceRNNWidget", "Player", "PolyphonyRNNWidget",
-           "SequenceView", "show"]
+__all__ = ["DrumsRNNWidget", "EventRNNWidget", "GrooVAEWidget", "ImprovRNNWidget",
+           "MelodyRNNWidget", "ModelWidget", "MusicVAEWidget", "PerformanceRNNWidget", "Player",
+           "PolyphonyRNNWidget", "SequenceView", "show"]

@@ -8,6 +8,7 @@ the dashboard stays usable either way.
 
 from __future__ import annotations
 
+import html
 import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -62,8 +63,13 @@ class ModelWidget(widgets.VBox):
         Raises:
             BundleError: it cannot be read, or it is not a model this widget plays.
         """
-        self.model = self._read_model(str(spec))
-        return self.model
+        model = self._read_model(str(spec))
+        self.use(model)
+        return model
+
+    def use(self, model: Any) -> None:
+        """Play ``model`` (a loaded model); BundleError if this widget cannot."""
+        self.model = model
 
     def _read_model(self, spec: str) -> Any:
         """The model at ``spec`` (MusicVAE widgets add the checkpoint's config)."""
@@ -78,9 +84,9 @@ class ModelWidget(widgets.VBox):
         """The constructor's ``model``: a loaded model, a spec to load, or None."""
         if isinstance(model, (str, Path)):
             self.picker.path.value = str(model)
-            self.load(model)
+            self.picker.message.value = html.escape(self._load_and_describe(str(model)))
         elif model is not None:
-            self.model = model
+            self.use(model)
 
     def require_model(self) -> Any:
         """The model, or BundleError saying how to choose one."""

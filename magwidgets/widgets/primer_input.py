@@ -8,11 +8,12 @@ An upload is read as soon as it arrives, and the line under the picker says what
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from typing import Any
 
 import ipywidgets as widgets
 from note_seq.protobuf import music_pb2
-from traitlets import Instance, TraitError, Unicode, observe, validate
+from traitlets import Instance, Int, TraitError, Unicode, observe, validate
 
 from magwidgets.errors import MagwidgetsError, PrimerError
 from magwidgets.widgets.drum_grid import DrumGrid
@@ -39,6 +40,7 @@ class PrimerInput(widgets.VBox):
     source = Unicode(NONE, help="Where the input comes from: " + ", ".join(SOURCE_LABELS))
     uploaded = Instance(music_pb2.NoteSequence, allow_none=True,
                         help="The last uploaded MIDI file, read")
+    which = Int(1, min=1, help="For 'last result': which of its sequences (1 = the first)")
 
     def __init__(self, sources: tuple[str, ...], *, label: str = "Primer",
                  **kwargs: Any) -> None:
@@ -47,16 +49,20 @@ class PrimerInput(widgets.VBox):
         self.picker = widgets.ToggleButtons(
             options=[(SOURCE_LABELS[s], s) for s in sources], description=label,
             style={"button_width": "auto"})
-        widgets.link((self, "source"), (self.picker, "value"))
         self.upload = widgets.FileUpload(accept=".mid,.midi", multiple=False,
                                          description="MIDI file")
         self.upload.observe(self._read_upload, "value")
         self.grid = DrumGrid()
         self.notes = MelodyEntry()
         self.message = widgets.HTML()
-        self._panels = {MIDI: self.upload, GRID: self.grid, NOTES: self.notes}
+        self.which_box = widgets.BoundedIntText(min=1, max=2**31 - 1, description="sequence #",
+                                                layout={"width": "180px"})
+        widgets.link((self, "which"), (self.which_box, "value"))
+        self._panels = {MIDI: self.upload, GRID: self.grid, NOTES: self.notes,
+                        LAST: self.which_box}
         self.source = sources[0]
         self._show_panel()
+        widgets.link((self, "source"), (self.picker, "value"))
 
     @validate("source")
     def _check_source(self, proposal: dict[str, Any]) -> str:
@@ -86,9 +92,10 @@ class PrimerInput(widgets.VBox):
             f"{sequence.filename}: {len(sequence.notes)} notes, "
             f"{sequence.total_time:.1f} s{tempo}")
 
-    def sequence(self, qpm: float,
-                 last: music_pb2.NoteSequence | None = None) -> music_pb2.NoteSequence | None:
-        """The chosen input (None for "none"); the grid and typed notes are made at ``qpm``.
+    def sequence(self, qpm: float, shown: Sequence[music_pb2.NoteSequence] = ()
+                 ) -> music_pb2.NoteSequence | None:
+        """The chosen input (None for "none"): the grid and typed notes are made at
+        ``qpm``; "last result" is sequence ``which`` of ``shown`` (the result on display).
 
         Raises:
             PrimerError: the chosen source is empty or its upload was refused.
@@ -106,9 +113,12 @@ class PrimerInput(widgets.VBox):
         elif self.source == NOTES:
             sequence = self.notes.to_sequence(qpm)
         else:
-            if last is None:
-                raise PrimerError("there is no result to continue yet: generate one first")
-            sequence = last
+            if not shown:
+                raise PrimerError("there is no result yet to take as input: make one first")
+            if self.which > len(shown):
+                raise PrimerError(f"the result on display has {len(shown)} sequences; "
+                                  f"sequence #{self.which} does not exist")
+            sequence = shown[self.which - 1]
         if not sequence.notes:
             raise PrimerError(f"the {SOURCE_LABELS[self.source]} input has no notes: add "
                               "some, or choose another input")

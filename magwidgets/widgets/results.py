@@ -55,6 +55,10 @@ class ResultsPanel(widgets.VBox):
         self.outputs = widgets.VBox()
         self.children = (self.status, self.progress, self.outputs, self.history)
 
+    def shown_sequences(self) -> tuple[music_pb2.NoteSequence, ...]:
+        """The sequences on display (none before the first result)."""
+        return self.current.sequences if self.current is not None else ()
+
     def add(self, result: Result) -> None:
         """Show ``result`` and put it first in the history (oldest entries drop out)."""
         self._runs += 1
@@ -69,7 +73,8 @@ class ResultsPanel(widgets.VBox):
             self.show(change["new"])
 
     def show(self, result: Result) -> None:
-        """Display ``result`` in the views, making more views only when needed."""
+        """Display ``result`` in the views, making more views only when needed (a result
+        not in the history, such as a point scrubbed to, is shown without adding it)."""
         for position, (sequence, caption) in enumerate(zip(result.sequences, result.captions)):
             if position < len(self.views):
                 self.views[position].update(sequence, primer_end=result.primer_end)
@@ -82,11 +87,13 @@ class ResultsPanel(widgets.VBox):
         self.outputs.children = tuple(
             part for pair in zip(self.captions[:count], self.views[:count]) for part in pair)
         self.current = result
-        self.history.value = result
+        if result in self.results:
+            self.history.value = result
 
     @contextlib.contextmanager
     def busy(self, steps: int, what: str = "Generating") -> Iterator[widgets.IntProgress]:
-        """Show the progress bar for ``steps`` steps (advance it with ``.value += 1``)."""
+        """Show the progress bar for ``steps`` steps (advance it with ``.value += 1``);
+        the status says ``what`` meanwhile and is cleared when the work succeeds."""
         self.status.value = html.escape(f"{what}…")
         self.progress.description = what
         self.progress.max, self.progress.value = max(1, steps), 0
@@ -95,6 +102,7 @@ class ResultsPanel(widgets.VBox):
             yield self.progress
         finally:
             self.progress.layout.display = HIDDEN
+        self.status.value = ""
 
     def show_error(self, message: object) -> None:
         """One readable line in the status, never a traceback."""

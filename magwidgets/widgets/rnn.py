@@ -141,10 +141,6 @@ class EventRNNWidget(ModelWidget):
         last_end = max((note.end_time for note in primer.notes), default=0.0)
         return start if last_end <= start else None
 
-    def _last_sequence(self) -> music_pb2.NoteSequence | None:
-        current = self.results.current
-        return current.sequences[0] if current is not None else None
-
     def generate(self) -> list[music_pb2.NoteSequence]:
         """Generate ``variations`` continuations of the primer with the current settings,
         show them, add them to the history and return them (one NoteSequence each).
@@ -154,7 +150,7 @@ class EventRNNWidget(ModelWidget):
                 shows the message in the widget instead).
         """
         model = self.require_model()
-        primer = self.primer.sequence(self.qpm, self._last_sequence())
+        primer = self.primer.sequence(self.qpm, self.results.shown_sequences())
         if primer is not None:
             primer = self.at_tempo(primer)
         arguments = dict(
