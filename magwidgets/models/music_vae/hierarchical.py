@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from magwidgets.bundles.names import COMPUTE_DTYPE
 from magwidgets.models.music_vae.network import (Decoder, dense, initial_state, stack_step,
                                                  stacked_cells)
 
@@ -60,7 +61,7 @@ class HierarchicalDecoder:
                  rng: np.random.Generator) -> np.ndarray:
         """Sampled outputs for ``length`` steps (a whole number of bars)."""
         state = initial_state(z, self.initial, self.cells)
-        zeros = np.zeros((z.shape[0], 1))
+        zeros = np.zeros((z.shape[0], 1), COMPUTE_DTYPE)
         bars, last = [], None
         for _ in range(length // self.bar_steps):
             embedding = stack_step(self.cells, zeros, state)

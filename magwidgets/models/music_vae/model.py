@@ -10,6 +10,7 @@ import numpy as np
 import pretty_midi
 from note_seq.protobuf import music_pb2
 
+from magwidgets.bundles.names import COMPUTE_DTYPE
 from magwidgets.errors import BundleError, GenerationError, PrimerError
 from magwidgets.io.sequences import SequenceLike, to_note_sequence
 from magwidgets.models.music_vae.assemble import make_converter, make_decoder, misfits
@@ -97,7 +98,7 @@ class MusicVAE:
 
     def _encode(self, inputs: list[np.ndarray], seed: int | None):
         lengths = np.array([len(x) for x in inputs])
-        batch = np.zeros((len(inputs), lengths.max(), self.converter.input_depth))
+        batch = np.zeros((len(inputs), lengths.max(), self.converter.input_depth), COMPUTE_DTYPE)
         for b, x in enumerate(inputs):
             batch[b, :len(x)] = x
         mu, sigma = self.encoder(batch, lengths)
@@ -144,7 +145,7 @@ class MusicVAE:
         """One NoteSequence per latent vector (``length`` steps, default the config's; the
         16-bar hierarchical configs decode whole bars, so a multiple of 16 steps)."""
         length = self._check(length, temperature)
-        z = np.asarray(z, dtype=np.float64)
+        z = np.asarray(z, dtype=COMPUTE_DTYPE)
         if z.ndim == 1:
             z = z[None]
         if z.ndim != 2 or z.shape[1] != self.z_size:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from magwidgets.bundles.names import COMPUTE_DTYPE
 from magwidgets.models.music_vae.network import Decoder
 
 
@@ -20,8 +21,8 @@ class NadeDecoder(Decoder):
 
     def __init__(self, weights: dict[str, np.ndarray], scope: str = "decoder"):
         super().__init__(weights, scope)
-        self.w_enc = weights[f"{scope}/nade/w_enc"][:, 0, :].astype(np.float64)
-        self.w_dec = weights[f"{scope}/nade/w_dec_t"][:, :, 0].astype(np.float64)
+        self.w_enc = weights[f"{scope}/nade/w_enc"][:, 0, :].astype(COMPUTE_DTYPE)
+        self.w_dec = weights[f"{scope}/nade/w_dec_t"][:, :, 0].astype(COMPUTE_DTYPE)
 
     @property
     def output_depth(self) -> int:
@@ -32,7 +33,7 @@ class NadeDecoder(Decoder):
         logit_i = b_dec_i + sigmoid(a) . w_dec_i, and a sampled hit adds w_enc_i to a."""
         hidden = self.w_enc.shape[1]
         a, b_dec = output[:, :hidden].copy(), output[:, hidden:]
-        roll = np.zeros((output.shape[0], self.output_depth))
+        roll = np.zeros((output.shape[0], self.output_depth), COMPUTE_DTYPE)
         for i in range(self.output_depth):
             logit = b_dec[:, i] + _sigmoid(a) @ self.w_dec[i]
             roll[:, i] = rng.uniform(0.0, 1.0, len(logit)) < _sigmoid(logit / temperature)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from magwidgets.bundles.names import COMPUTE_DTYPE
 from magwidgets.models.lstm import LSTMLayer, lstm_step
 
 _ENC = "encoder/cell_{}/bidirectional_rnn/{}/multi_rnn_cell/cell_0/lstm_cell/"
@@ -21,8 +22,8 @@ def _softplus(x: np.ndarray) -> np.ndarray:
 
 def cell(weights: dict[str, np.ndarray], prefix: str) -> LSTMLayer:
     """An LSTMBlockCell's weights, transposed for the shared engine's ``lstm_step``."""
-    return LSTMLayer(np.ascontiguousarray(weights[prefix + "kernel"].astype(np.float64).T),
-                     weights[prefix + "bias"].astype(np.float64))
+    return LSTMLayer(np.ascontiguousarray(weights[prefix + "kernel"].astype(COMPUTE_DTYPE).T),
+                     weights[prefix + "bias"].astype(COMPUTE_DTYPE))
 
 
 def stacked_cells(weights: dict[str, np.ndarray], prefix: str) -> list[LSTMLayer]:
@@ -34,7 +35,8 @@ def stacked_cells(weights: dict[str, np.ndarray], prefix: str) -> list[LSTMLayer
 
 
 def dense(weights, name):
-    return weights[name + "/kernel"].astype(np.float64), weights[name + "/bias"].astype(np.float64)
+    return (weights[name + "/kernel"].astype(COMPUTE_DTYPE),
+            weights[name + "/bias"].astype(COMPUTE_DTYPE))
 
 
 def initial_state(embedding: np.ndarray, layer: tuple[np.ndarray, np.ndarray],
@@ -66,9 +68,9 @@ def _reverse(inputs: np.ndarray, lengths: np.ndarray) -> np.ndarray:
 def _run(layer: LSTMLayer, inputs: np.ndarray, lengths: np.ndarray):
     """``dynamic_rnn`` over a padded batch: (outputs, zero past each length; final h)."""
     batch = inputs.shape[0]
-    c = np.zeros((batch, layer.units))
-    h = np.zeros((batch, layer.units))
-    outputs = np.zeros((batch, inputs.shape[1], layer.units))
+    c = np.zeros((batch, layer.units), COMPUTE_DTYPE)
+    h = np.zeros((batch, layer.units), COMPUTE_DTYPE)
+    outputs = np.zeros((batch, inputs.shape[1], layer.units), COMPUTE_DTYPE)
     for t in range(inputs.shape[1]):
         new_c, new_h = lstm_step(layer, inputs[:, t], c, h)
         live = (t < lengths)[:, None]
@@ -152,7 +154,9 @@ class Decoder:
         """(sampled outputs [batch, length, ...], the last step's fed-back sample); the first
         step is fed ``start`` (zeros by default)."""
         state = initial_state(z, self.initial, self.cells)
-        previous = np.zeros((z.shape[0], self.output_depth)) if start is None else start
+        if start is None:
+            start = np.zeros((z.shape[0], self.output_depth), COMPUTE_DTYPE)
+        previous = start
         samples = []
         for _ in range(length):
             top = stack_step(self.cells, np.concatenate([previous, z], axis=1), state)
@@ -175,7 +179,7 @@ class GrooveDecoder(Decoder):
     def _sample(self, output: np.ndarray, temperature: float, rng: np.random.Generator):
         hits, velocities, offsets = np.split(output, 3, axis=1)
         probability = 0.5 * (1.0 + np.tanh(0.5 * hits / temperature))  # stable sigmoid
-        hits = (rng.uniform(0.0, 1.0, hits.shape) < probability).astype(np.float64)
+        hits = (rng.uniform(0.0, 1.0, hits.shape) < probability).astype(COMPUTE_DTYPE)
         sample = np.concatenate([hits, 1.0 / (1.0 + np.exp(-velocities)), np.tanh(offsets)],
                                 axis=1)
         return sample, sample
