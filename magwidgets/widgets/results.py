@@ -16,6 +16,7 @@ import ipywidgets as widgets
 from note_seq.protobuf import music_pb2
 from traitlets import Instance
 
+from magwidgets.render.pianoroll_figure import load_bokehjs
 from magwidgets.widgets.primer_input import error_html
 from magwidgets.widgets.view import SequenceView
 
@@ -40,6 +41,9 @@ class ResultsPanel(widgets.VBox):
 
     def __init__(self, view_options: dict[str, Any] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        # Views appear later, from a button callback, where output has nowhere to go; BokehJS
+        # must already be on the page, so it is loaded now, with the cell that builds us.
+        load_bokehjs()
         self.view_options = view_options or {}
         self.results: list[Result] = []  # newest first
         self._entries: list[tuple[str, Result]] = []  # history labels, numbered by run
