@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from magwidgets.bundles import cache, names
+from magwidgets.bundles import cache, magentajs, names
 from magwidgets.bundles.mag import Bundle, read_bundle
 from magwidgets.errors import BundleError
 from magwidgets.models.configs import CONFIGS
@@ -58,7 +58,9 @@ def _config_id(bundle: Bundle, meta: dict) -> str:
 
 def load_model(path: str | Path, *, config: str | None = None) -> EventRNN | MusicVAE:
     """Load a Magenta ``.mag`` bundle as a model whose ``generate`` returns NoteSequences,
-    or, when ``config`` names a MusicVAE config, a MusicVAE checkpoint (``.tar``).
+    or, when ``config`` names a MusicVAE config, a MusicVAE checkpoint (``.tar``), or a
+    Magenta.js checkpoint folder (MusicVAE or MusicRNN; its ``config.json`` names the
+    config unless ``config`` does).
 
     The config comes from the bundle's generator id unless ``config`` names one. The first
     load of a bundle converts its TF checkpoint (needs TensorFlow) and caches the weights;
@@ -68,6 +70,8 @@ def load_model(path: str | Path, *, config: str | None = None) -> EventRNN | Mus
         BundleError: unreadable file, unknown model family, or weights that do not fit
             the config.
     """
+    if Path(path).is_dir() and config not in VAE_CONFIGS:
+        return _load_magentajs(Path(path), config)
     if config in VAE_CONFIGS:
         return MusicVAE.from_checkpoint(path, config)
     bundle = read_bundle(path)
@@ -79,16 +83,35 @@ def load_model(path: str | Path, *, config: str | None = None) -> EventRNN | Mus
     weights, meta = _weights(bundle)
     if config is None:
         config_id = _config_id(bundle, meta)
-    rnn_config = CONFIGS[config_id]
+    return _rnn_model(CONFIGS[config_id], weights, meta["attention_length"], bundle.path,
+                      bundle.description)
+
+
+def _rnn_model(rnn_config, weights: dict[str, np.ndarray], attention_length: int | None,
+               source: Path, description: str) -> EventRNN:
+    """The config's family model on canonical weights, refused when their sizes do not fit
+    the config's encoder."""
     network = names.build_network(
-        weights, meta["attention_length"] or rnn_config.default_attention_length, bundle.path)
-    model = _FAMILIES[rnn_config.family](rnn_config, network, source=bundle.path,
-                                         description=bundle.description)
+        weights, attention_length or rnn_config.default_attention_length, source)
+    model = _FAMILIES[rnn_config.family](rnn_config, network, source=source,
+                                         description=description)
     expected_in, expected_out = model.encoder.input_size, model.encoder.num_classes
     expected_in = getattr(model.encoder, "input_depth", expected_in)  # index inputs: one-hot
     if (network.input_size, network.num_logits) != (expected_in, expected_out):
         raise BundleError(
-            f"{bundle.path}: the checkpoint takes {network.input_size} inputs and predicts "
-            f"{network.num_logits} classes, but config '{config_id}' encodes "
+            f"{source}: the checkpoint takes {network.input_size} inputs and predicts "
+            f"{network.num_logits} classes, but config '{rnn_config.id}' encodes "
             f"{expected_in} inputs and {expected_out} classes")
     return model
+
+
+def _load_magentajs(folder: Path, config: str | None) -> EventRNN | MusicVAE:
+    """A Magenta.js checkpoint folder (MusicVAE or MusicRNN), read with NumPy only."""
+    checkpoint = magentajs.read_checkpoint(folder)
+    config_id = magentajs.resolve_config(checkpoint, config)
+    if config_id in VAE_CONFIGS:
+        return MusicVAE(VAE_CONFIGS[config_id], checkpoint.weights, str(folder))
+    rnn_config = CONFIGS[config_id]
+    attention_length = (checkpoint.spec or {}).get("attentionLength")
+    return _rnn_model(rnn_config, magentajs.rnn_weights(checkpoint.weights), attention_length,
+                      folder, rnn_config.description)

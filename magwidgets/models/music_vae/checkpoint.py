@@ -3,7 +3,8 @@
 Magenta's released MusicVAE checkpoints are tars holding ``<name>.ckpt.index`` and
 ``<name>.ckpt.data-*`` (a TF1 V2 checkpoint). The tar is unpacked safely into a temporary
 folder, read with ``tf.train.load_checkpoint`` and the weights are cached by the tar's sha256
-(``magwidgets.bundles.cache``), so later loads never import TensorFlow.
+(``magwidgets.bundles.cache``), so later loads never import TensorFlow. A Magenta.js folder
+(``weights_manifest.json`` + shards) holds the same variables and is read with NumPy.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path, PurePosixPath
 
 import numpy as np
 
-from magwidgets.bundles import cache
+from magwidgets.bundles import cache, magentajs
 from magwidgets.errors import BundleError
 
 MAX_MEMBER_BYTES = 2 * 1024**3  # the largest released MusicVAE checkpoint is well below this
@@ -23,22 +24,36 @@ MAX_TOTAL_BYTES = 4 * 1024**3
 
 
 def _safe_members(tar: tarfile.TarFile, path: Path) -> list[tarfile.TarInfo]:
-    """The tar's regular files, refusing links, absolute paths, '..' and oversize files."""
+    """The tar's regular files, refusing links, absolute paths, '..' and oversize files
+    (each header is checked as it is read, before anything is extracted)."""
     members, total = [], 0
-    for member in tar.getmembers():
-        if member.isdir():
-            continue
-        name = PurePosixPath(member.name)
-        if not member.isfile():
-            raise BundleError(f"{path}: tar member '{member.name}' is not a regular file "
-                              "(links and devices are refused)")
-        if name.is_absolute() or ".." in name.parts:
-            raise BundleError(f"{path}: tar member '{member.name}' points outside the archive")
-        total += member.size
-        if member.size > MAX_MEMBER_BYTES or total > MAX_TOTAL_BYTES:
-            raise BundleError(f"{path}: tar member '{member.name}' is too large")
-        members.append(member)
+    try:
+        for member in tar:
+            _check_member(member, path)
+            total += member.size
+            if total > MAX_TOTAL_BYTES:
+                raise BundleError(f"{path}: the tar's members add up to more than "
+                                  f"{MAX_TOTAL_BYTES} bytes")
+            if member.isfile():
+                members.append(member)
+    except tarfile.TarError as error:
+        raise BundleError(f"{path}: the tar is truncated or corrupt ({error})") from None
     return members
+
+
+def _check_member(member: tarfile.TarInfo, path: Path) -> None:
+    """Refuse a member that is a link or device, escapes the folder, or is too large."""
+    if member.isdir():
+        return
+    name = PurePosixPath(member.name)
+    if not member.isfile():
+        raise BundleError(f"{path}: tar member '{member.name}' is not a regular file "
+                          "(links and devices are refused)")
+    if name.is_absolute() or ".." in name.parts:
+        raise BundleError(f"{path}: tar member '{member.name}' points outside the archive")
+    if member.size > MAX_MEMBER_BYTES:
+        raise BundleError(f"{path}: tar member '{member.name}' is too large ({member.size} "
+                          f"bytes; at most {MAX_MEMBER_BYTES})")
 
 
 def _checkpoint_prefix(members: list[tarfile.TarInfo], path: Path) -> str:
@@ -83,8 +98,11 @@ def read_checkpoint_tar(path: Path) -> dict[str, np.ndarray]:
 
 
 def load_weights(path: str | Path) -> dict[str, np.ndarray]:
-    """The checkpoint's weights, from the cache when this tar was converted before."""
+    """The checkpoint's weights: a Magenta.js folder read directly, a ``.tar`` from the
+    cache when it was converted before."""
     path = Path(path)
+    if path.is_dir():
+        return magentajs.read_weights(path)
     try:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError as error:
