@@ -190,3 +190,26 @@ def test_keyboard_clicks_type_into_the_melody():
     assert entry.text == "C4 E4"
     entry.length.value = 1.0
     assert [n.end_time for n in entry.to_sequence(qpm=60.0).notes] == [1.0, 2.0]
+
+
+def test_last_result_takes_the_chosen_sequence_of_the_result_on_display(drums):
+    w = DrumsRNNWidget(drums, seed=0, bars=1, variations=2)
+    shown = w.generate()
+    w.variations = 1
+    w.primer.source = "last"
+    w.primer.which = 2
+    continued = w.generate()[0]
+    assert note_tuples(continued) == note_tuples(drums.generate(shown[1], steps=16, seed=0))
+    w.generate_button.click()  # the result on display now holds one sequence
+    assert "has 1 sequence; sequence #2 does not exist" in error_in(w.results.status)
+
+
+def test_progress_shows_while_generating_and_hides_after(drums):
+    w = DrumsRNNWidget(drums, seed=0, bars=1, variations=3)
+    seen = []  # (value, shown?, button disabled?) at each step of the progress bar
+    w.results.progress.observe(lambda change: seen.append(
+        (change["new"], w.results.progress.layout.display, w.generate_button.disabled)), "value")
+    w.generate_button.click()
+    assert seen == [(1, "", True), (2, "", True), (3, "", True)]
+    assert w.results.progress.max == 3 and w.results.progress.layout.display == "none"
+    assert not w.generate_button.disabled

@@ -113,7 +113,7 @@ class MelodyEntry(widgets.VBox):
         black = "#" in name
         key = widgets.Button(description=name, tooltip=f"add {name}",
                              layout=widgets.Layout(width="38px", height="48px" if black else "60px",
-                                                   padding="0"))
+                                                   padding="0", border="1px solid #888888"))
         key.style.button_color = "#333333" if black else "#ffffff"
         key.style.text_color = "#ffffff" if black else "#000000"
         key.style.font_size = "10px"

@@ -116,8 +116,9 @@ class PrimerInput(widgets.VBox):
             if not shown:
                 raise PrimerError("there is no result yet to take as input: make one first")
             if self.which > len(shown):
-                raise PrimerError(f"the result on display has {len(shown)} sequences; "
-                                  f"sequence #{self.which} does not exist")
+                count = f"{len(shown)} sequence{'s' if len(shown) > 1 else ''}"
+                raise PrimerError(f"the result on display has {count}; sequence "
+                                  f"#{self.which} does not exist (pick another in the history)")
             sequence = shown[self.which - 1]
         if not sequence.notes:
             raise PrimerError(f"the {SOURCE_LABELS[self.source]} input has no notes: add "
