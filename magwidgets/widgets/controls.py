@@ -6,7 +6,7 @@ and ``max`` set the slider's range, so the bounds are written once.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import ipywidgets as widgets
 from traitlets import Bool, Float, HasTraits, Int, Unicode
@@ -51,7 +51,7 @@ class SeedControl(widgets.HBox):
         self.fixed = widgets.Checkbox(value=value is not None, description="fixed seed",
                                       indent=False, layout={"width": "100px"})
         self.number = widgets.BoundedIntText(value=value or 0, min=0,
-                                             max=owner.traits()[name].max,
+                                             max=cast(Int, owner.traits()[name]).max,
                                              layout={"width": "120px"},
                                              disabled=value is None)
         super().__init__([self.fixed, self.number])

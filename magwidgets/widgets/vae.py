@@ -16,7 +16,7 @@ from note_seq.protobuf import music_pb2
 from traitlets import Any as AnyTrait
 from traitlets import Bool, Float, Int, observe, validate
 
-from magwidgets.errors import BundleError, PrimerError
+from magwidgets.errors import BundleError, GenerationError, PrimerError
 from magwidgets.models.loading import load_model
 from magwidgets.models.music_vae import VAE_CONFIGS, MusicVAE, slerp
 from magwidgets.widgets.base import ModelWidget
@@ -52,6 +52,13 @@ class _VAEWidget(ModelWidget):
         if spec.endswith(CHECKPOINT_SUFFIX):
             return load_model(spec, config=self.checkpoint_config.value)
         return load_model(spec)
+
+    def _input(self, which: PrimerInput) -> music_pb2.NoteSequence:
+        """The sequence chosen in ``which`` (the result on display serves "last result")."""
+        sequence = which.sequence(self.qpm, self.results.shown_sequences())
+        if sequence is None:
+            raise PrimerError(f"choose an input for {which.picker.description}")
+        return sequence
 
     def _use_initial_model(self, model: Any, config: str | None = None) -> None:
         """As ModelWidget's; ``config`` names the config of a ``.tar`` path."""
@@ -126,12 +133,6 @@ class MusicVAEWidget(_VAEWidget):
         self._points = {}
         self.position_slider.disabled = True
 
-    def _input(self, which: PrimerInput) -> music_pb2.NoteSequence:
-        sequence = which.sequence(self.qpm, self.results.shown_sequences())
-        if sequence is None:
-            raise PrimerError(f"choose an input for {which.picker.description}")
-        return sequence
-
     def sample(self) -> list[music_pb2.NoteSequence]:
         """``count`` sequences decoded from random latent points; shown and returned."""
         model = self.require_model()
@@ -166,6 +167,9 @@ class MusicVAEWidget(_VAEWidget):
         return sequence
 
     def _point(self, position: float) -> music_pb2.NoteSequence:
+        """The decoded point at ``position`` (cached); needs ``interpolate()`` first."""
+        if self._ends is None:
+            raise GenerationError("press Interpolate first: it encodes A and B")
         if position not in self._points:
             z = slerp(self._ends[0], self._ends[1], position)
             self._points[position] = self.require_model().decode(
@@ -255,7 +259,7 @@ class GrooVAEWidget(_VAEWidget):
             self.model = model
 
     def _run(self, what: str, model: MusicVAE) -> music_pb2.NoteSequence:
-        drums = self.input.sequence(self.qpm, self.results.shown_sequences())
+        drums = self._input(self.input)
         seed = self.seeds(1)[0]
         with self.results.busy(1, what.capitalize()):
             run = model.drumify if what == "drumify" else model.humanize
