@@ -147,7 +147,8 @@ def test_variations_reuse_views_in_place(rnn):
     w.generate()
     assert w.results.views[:3] == views and len(w.results.outputs.children) == 2
     assert views[0].player.audio.value  # audio ready to play
-    assert "download=" in views[0].player.download.value
+    assert 'download="drum_kit-1.mid"' in views[0].player.download.value
+    assert 'download="drum_kit-3.mid"' in views[2].player.download.value
 
 
 def test_polyphony_options_reach_the_model(rnn):

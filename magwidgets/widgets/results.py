@@ -32,6 +32,7 @@ class Result:
     sequences: tuple[music_pb2.NoteSequence, ...] = field(repr=False)
     captions: tuple[str, ...]  # one line per sequence (seed, log-likelihood ...)
     primer_end: float | None = None  # seconds; shaded as the primer in the rolls
+    name: str = "magwidgets"  # MIDI downloads are called "<name>-<k>.mid"
 
 
 class ResultsPanel(widgets.VBox):
@@ -80,11 +81,16 @@ class ResultsPanel(widgets.VBox):
         """Display ``result`` in the views, making more views only when needed (a result
         not in the history, such as a point scrubbed to, is shown without adding it)."""
         for position, (sequence, caption) in enumerate(zip(result.sequences, result.captions)):
+            filename = f"{result.name}-{position + 1}.mid"
             if position < len(self.views):
+                self.views[position].player.filename = filename
                 self.views[position].update(sequence, primer_end=result.primer_end)
             else:
+                options = dict(self.view_options)
+                options["player_options"] = {**options.get("player_options", {}),
+                                             "filename": filename}
                 self.views.append(SequenceView(sequence, primer_end=result.primer_end,
-                                               **self.view_options))
+                                               **options))
                 self.captions.append(widgets.HTML())
             self.captions[position].value = f"<b>{html.escape(caption)}</b>"
         count = len(result.sequences)

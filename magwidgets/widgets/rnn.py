@@ -170,7 +170,8 @@ class EventRNNWidget(ModelWidget):
             captions=tuple(f"variation {k + 1} · seed {seed} · log-likelihood "
                            f"{generation.log_likelihood:.2f}"
                            for k, (seed, generation) in enumerate(zip(seeds, made))),
-            primer_end=made[0].generated_start if primer is not None else None))
+            primer_end=made[0].generated_start if primer is not None else None,
+            name=model.config.id))
         self.results.show_info(f"{len(made)} × {self.bars_text()} from {model.config.id}")
         return [generation.sequence for generation in made]
 

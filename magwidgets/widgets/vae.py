@@ -145,7 +145,8 @@ class MusicVAEWidget(_VAEWidget):
             title=f"{model.config.name}: {self.count} samples, temperature "
                   f"{self.temperature:g}{same}, seed {seed}",
             sequences=tuple(made),
-            captions=tuple(f"sample {k + 1} · seed {seed}" for k in range(len(made)))))
+            captions=tuple(f"sample {k + 1} · seed {seed}" for k in range(len(made))),
+            name=f"{model.config.name}-sample"))
         self.results.show_info(f"{len(made)} samples from {model.config.name}")
         return made
 
@@ -181,7 +182,8 @@ class MusicVAEWidget(_VAEWidget):
         return Result(title=f"{name}: {title} A → B at {self.position:.2f}",
                       sequences=(sequence,),
                       captions=(f"{self.position:.2f} of the way from A to B · seed "
-                                f"{self._point_seed}",))
+                                f"{self._point_seed}",),
+                      name=f"{name}-at-{self.position:.2f}")
 
     @observe("position")
     def _scrub(self, change: dict[str, Any]) -> None:
@@ -205,7 +207,8 @@ class MusicVAEWidget(_VAEWidget):
             sequences=tuple(decoded),
             captions=tuple(f"window {k + 1}: {w.start_time:.2f}–{w.end_time:.2f} s of the "
                            f"input, decoded from its mean (|z| = {np.linalg.norm(w.mu):.2f})"
-                           for k, w in enumerate(windows))))
+                           for k, w in enumerate(windows)),
+            name=f"{model.config.name}-window"))
         shown = f"; showing the first {len(windows)}" if len(every) > len(windows) else ""
         self.results.show_info(f"{len(every)} windows of {model.config.slice_bars} bars "
                                f"(seed {seed}){shown}")
@@ -267,7 +270,8 @@ class GrooVAEWidget(_VAEWidget):
         source = drums.filename or self.input.source
         self.results.add(Result(
             title=f"{what} of {source}, temperature {self.temperature:g}, seed {seed}",
-            sequences=(made,), captions=(f"{what} · {len(made.notes)} notes · seed {seed}",)))
+            sequences=(made,), captions=(f"{what} · {len(made.notes)} notes · seed {seed}",),
+            name=what))
         self.results.show_info(f"{what}: {len(made.notes)} notes from {model.config.name}")
         return made
 
