@@ -18,7 +18,7 @@ from note_seq.protobuf import music_pb2
 from magwidgets.errors import MagwidgetsError, PrimerError
 
 MAX_MIDI_BYTES = 2 * 1024 * 1024  # a 30-minute piano piece is a few hundred kB
-MAX_MODEL_BYTES = 512 * 1024 * 1024  # the largest official .mag bundle is about 30 MB
+MAX_MODEL_BYTES = 512 * 1024 * 1024  # beyond this, a browser upload is impractical: load by path
 
 UploadValue = Sequence[Mapping[str, Any]]
 """``FileUpload.value`` in ipywidgets 8: one dict per file (name, type, size, content)."""
