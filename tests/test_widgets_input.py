@@ -113,6 +113,9 @@ def test_typed_notes_that_cannot_be_read_are_a_message():
     w.primer.notes.text = ""
     w.generate_button.click()
     assert "has no notes" in error_in(w.results.status)
+    w.primer.notes.text = "C4+E4 G4"  # a chord, for a one-line melody model
+    w.generate_button.click()
+    assert "the primer is polyphonic" in error_in(w.results.status)
     still_usable(w)
 
 
@@ -175,6 +178,11 @@ def test_melody_entry_reads_names_numbers_holds_and_rests():
     assert [(n.pitch, n.start_time, n.end_time) for n in sequence.notes] == [
         (51, 0.0, 0.5), (60, 0.5, 1.5), (78, 2.0, 2.5), (59, 2.5, 3.0)]
     assert sequence.total_time == 3.0
+    chords = parse_melody("C4+E4+G4 - D4+F4", qpm=120.0)
+    assert sorted((n.start_time, n.end_time, n.pitch) for n in chords.notes) == [
+        (0.0, 0.5, 60), (0.0, 0.5, 64), (0.0, 0.5, 67), (0.5, 0.75, 62), (0.5, 0.75, 65)]
+    with pytest.raises(mw.PrimerError, match="cannot read note 'X'"):
+        parse_melody("C4+X", qpm=120.0)
     with pytest.raises(mw.PrimerError, match="outside 0-127"):
         parse_melody("C10", qpm=120.0)
 

@@ -164,6 +164,11 @@ def test_polyphony_options_reach_the_model(rnn):
     assert note_tuples(got) == note_tuples(expected)
     w.condition_on_primer, w.inject_primer = False, True
     assert note_tuples(w.generate()[0]) != note_tuples(got)
+    w.primer.source, w.primer.notes.text = "notes", "C4+E4+G4 - F4+A4+C5 -"
+    chords = w.primer.notes.to_sequence(120.0)
+    harmonized = w.generate()[0]
+    assert note_tuples(harmonized) == note_tuples(model.generate(
+        chords, steps=16, qpm=120.0, seed=2, inject_primer_during_generation=True))
 
 
 def test_performance_sliders_condition_the_model(rnn):

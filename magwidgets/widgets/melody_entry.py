@@ -1,8 +1,9 @@
 """Typing or clicking a melody: note names or MIDI numbers in a text box, and a keyboard.
 
 ``"C4 E4 G4 - r C5"``: each token is one note of the chosen length; ``-`` holds the note
-before for one more length and ``r`` is a rest. MIDI numbers (``60 64 67``) work too.
-Clicking a key of the on-screen keyboard appends its name to the text.
+before for one more length and ``r`` is a rest. MIDI numbers (``60 64 67``) work too, and
+``C4+E4+G4`` is a chord (for the polyphonic models). Clicking a key of the on-screen keyboard
+appends its name to the text.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from traitlets import Float, Unicode
 
 from magwidgets.errors import PrimerError
 
-HOLD, REST = "-", "r"
+HOLD, REST, CHORD = "-", "r", "+"
 NOTE_VELOCITY = 90
 MIN_PITCH, MAX_PITCH = note_seq.MIN_MIDI_PITCH, note_seq.MAX_MIDI_PITCH  # inclusive
 KEYBOARD_LOW = 60  # C4, the first key of the on-screen keyboard
@@ -56,7 +57,7 @@ def parse_pitch(token: str) -> int:
 
 
 def parse_melody(text: str, qpm: float, quarters_per_note: float = 0.5) -> music_pb2.NoteSequence:
-    """The melody in ``text`` as a NoteSequence at ``qpm``; each token lasts
+    """The melody (or chords) in ``text`` as a NoteSequence at ``qpm``; each token lasts
     ``quarters_per_note`` quarter notes.
 
     Raises:
@@ -67,19 +68,21 @@ def parse_melody(text: str, qpm: float, quarters_per_note: float = 0.5) -> music
     sequence.tempos.add(qpm=qpm)
     sequence.time_signatures.add(numerator=4, denominator=4)
     tokens = text.replace(",", " ").split()
-    held = None
+    held: list[Any] = []  # the notes the last token started, which "-" holds
     for index, token in enumerate(tokens):
         start = index * length
         if token == HOLD:
-            if held is None:
+            if not held:
                 raise PrimerError(f"'{HOLD}' at position {index + 1} holds nothing: put a "
                                   "note before it")
-            held.end_time = start + length
+            for note in held:
+                note.end_time = start + length
         elif token.lower() == REST:
-            held = None
+            held = []
         else:
-            held = sequence.notes.add(pitch=parse_pitch(token), velocity=NOTE_VELOCITY,
-                                      start_time=start, end_time=start + length)
+            held = [sequence.notes.add(pitch=parse_pitch(name), velocity=NOTE_VELOCITY,
+                                       start_time=start, end_time=start + length)
+                    for name in token.split(CHORD)]
     sequence.total_time = len(tokens) * length
     return sequence
 
@@ -92,7 +95,7 @@ class MelodyEntry(widgets.VBox):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.entry = widgets.Text(placeholder="C4 E4 G4 - r C5   or   60 64 67",
+        self.entry = widgets.Text(placeholder="C4 E4 G4 - r C5   or   60 64 67   or   C4+E4+G4",
                                   description="Notes", layout=widgets.Layout(width="100%"))
         self.length = widgets.Dropdown(options=list(NOTE_LENGTHS.items()),
                                        description="Each note", value=self.quarters_per_note)
