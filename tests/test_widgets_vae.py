@@ -176,3 +176,16 @@ def test_groovae_loads_each_checkpoint_into_its_place(vaes):
     w.seed = 1
     assert note_tuples(w.groove()) == note_tuples(vaes[HUMANIZE].humanize(drums, seed=1,
                                                                           temperature=0.5))
+
+
+def test_unused_inputs_are_not_sent_to_the_browser():
+    """A dashboard holds several widgets: each must stay small until an input is shown."""
+    import ipywidgets
+
+    before = len(ipywidgets.Widget.widgets)
+    w = MusicVAEWidget()
+    made = len(ipywidgets.Widget.widgets) - before
+    assert made < 150  # three inputs, without their keyboards and grids
+    w.a.source = "notes"  # the keyboard appears when asked for
+    assert len(ipywidgets.Widget.widgets) - before > made + 25
+    assert w.a.notes in w.a.children

@@ -52,14 +52,12 @@ class PrimerInput(widgets.VBox):
         self.upload = widgets.FileUpload(accept=".mid,.midi", multiple=False,
                                          description="MIDI file")
         self.upload.observe(self._read_upload, "value")
-        self.grid = DrumGrid()
-        self.notes = MelodyEntry()
         self.message = widgets.HTML()
         self.which_box = widgets.BoundedIntText(min=1, max=2**31 - 1, description="sequence #",
                                                 layout={"width": "180px"})
         widgets.link((self, "which"), (self.which_box, "value"))
-        self._panels = {MIDI: self.upload, GRID: self.grid, NOTES: self.notes,
-                        LAST: self.which_box}
+        self._grid: DrumGrid | None = None
+        self._notes: MelodyEntry | None = None
         self.source = sources[0]
         self._show_panel()
         widgets.link((self, "source"), (self.picker, "value"))
@@ -71,9 +69,30 @@ class PrimerInput(widgets.VBox):
                              f"got {proposal['value']!r}")
         return str(proposal["value"])
 
+    # The grid and the keyboard are made when first shown or used: a dashboard of several
+    # widgets would otherwise send hundreds of unused buttons to the browser at start.
+    @property
+    def grid(self) -> DrumGrid:
+        """The drum grid editor."""
+        if self._grid is None:
+            self._grid = DrumGrid()
+        return self._grid
+
+    @property
+    def notes(self) -> MelodyEntry:
+        """The typed-notes entry and its keyboard."""
+        if self._notes is None:
+            self._notes = MelodyEntry()
+        return self._notes
+
     @observe("source")
     def _show_panel(self, change: dict[str, Any] | None = None) -> None:
-        panel = self._panels.get(self.source)
+        panels = {MIDI: self.upload, LAST: self.which_box}
+        if self.source == GRID:
+            panels[GRID] = self.grid
+        elif self.source == NOTES:
+            panels[NOTES] = self.notes
+        panel = panels.get(self.source)
         self.children = (self.picker, *([panel] if panel else []), self.message)
 
     def _read_upload(self, change: dict[str, Any]) -> None:
