@@ -113,9 +113,13 @@ def test_encode_shows_each_window_of_an_upload(vaes, tmp_path):
     windows = model.encode_windows(note_seq.midi_file_to_note_sequence(str(path)))
     assert len(windows) == 3  # 2-bar windows sliding by a bar
     decoded = model.decode(np.stack([x.mu for x in windows]), temperature=0.5, seed=2)
-    assert [note_tuples(s) for s in w.results.current.sequences] == \
-        [note_tuples(s) for s in decoded]
-    assert "window 2: 2.00–6.00 s" in w.results.captions[1].value
+    shown = w.results.current.sequences
+    assert [note_tuples(s) for s in shown[1::2]] == [note_tuples(s) for s in decoded]
+    bars_2_3 = [(p, v, round(s - 2.0, 6), round(e - 2.0, 6), d)
+                for p, v, s, e, d in note_tuples(four_bars) if 2.0 <= s < 6.0]
+    assert note_tuples(shown[2]) == bars_2_3  # window 2 is bars 2-3, from time 0
+    assert "window 2 (2.00–6.00 s): the input" in w.results.captions[2].value
+    assert "window 2 (2.00–6.00 s): decoded from its mean" in w.results.captions[3].value
 
 
 def test_vae_bad_input_and_wrong_models_are_messages(vaes, tmp_path):

@@ -12,6 +12,7 @@ from typing import Any
 import ipywidgets as widgets
 import note_seq
 import numpy as np
+from note_seq import sequences_lib
 from note_seq.protobuf import music_pb2
 from traitlets import Any as AnyTrait
 from traitlets import Bool, Float, Int, observe, validate
@@ -19,13 +20,14 @@ from traitlets import Bool, Float, Int, observe, validate
 from magwidgets.errors import BundleError, GenerationError, PrimerError
 from magwidgets.models.loading import load_model
 from magwidgets.models.music_vae import VAE_CONFIGS, MusicVAE, slerp
+from magwidgets.models.music_vae.model import EncodedWindow
 from magwidgets.widgets.base import ModelWidget
 from magwidgets.widgets.controls import SeedControl, control
 from magwidgets.widgets.primer_input import PrimerInput
 from magwidgets.widgets.results import Result
 
 MAX_SAMPLES = 8
-MAX_WINDOWS_SHOWN = 8  # windows of an encoded upload shown as rolls
+MAX_WINDOWS_SHOWN = 4  # windows of an encoded upload shown (two rolls each)
 MAX_INTERPOLATION_STEPS = 33  # points on the latent slider, ends included
 VAE_TEMPERATURE_MAX = 3.0
 GROOVE_CONFIGS = tuple(name for name, c in VAE_CONFIGS.items() if c.converter == "groove")
@@ -191,8 +193,9 @@ class MusicVAEWidget(_VAEWidget):
             self.results.show(self._point_result(self._point(change["new"]), "point"))
 
     def encode(self) -> list[music_pb2.NoteSequence]:
-        """Encode every window of the input and show (up to ``MAX_WINDOWS_SHOWN``) each as
-        the model hears it: decoded from its mean. Returns those decodings."""
+        """Encode every window of the input and show (up to ``MAX_WINDOWS_SHOWN``) each
+        one's notes beside the model's idea of it: decoded from its mean. Returns those
+        decodings."""
         model = self.require_model()
         sequence = self._input(self.source)
         seed = self.seeds(1)[0]
@@ -201,18 +204,30 @@ class MusicVAEWidget(_VAEWidget):
             windows = every[:MAX_WINDOWS_SHOWN]
             decoded = model.decode(np.stack([w.mu for w in windows]),
                                    temperature=self.temperature, seed=seed)
+        pairs = [(window_notes(sequence, w), heard) for w, heard in zip(windows, decoded)]
+        span = [f"window {k + 1} ({w.start_time:.2f}–{w.end_time:.2f} s)"
+                for k, w in enumerate(windows)]
         self.results.add(Result(
             title=f"{model.config.name}: {len(every)} windows of "
                   f"{sequence.filename or 'the input'}",
-            sequences=tuple(decoded),
-            captions=tuple(f"window {k + 1}: {w.start_time:.2f}–{w.end_time:.2f} s of the "
-                           f"input, decoded from its mean (|z| = {np.linalg.norm(w.mu):.2f})"
-                           for k, w in enumerate(windows)),
+            sequences=tuple(part for pair in pairs for part in pair),
+            captions=tuple(caption for k, w in enumerate(windows) for caption in (
+                f"{span[k]}: the input", f"{span[k]}: decoded from its mean "
+                f"(|z| = {np.linalg.norm(w.mu):.2f}, seed {seed})")),
             name=f"{model.config.name}-window"))
         shown = f"; showing the first {len(windows)}" if len(every) > len(windows) else ""
-        self.results.show_info(f"{len(every)} windows of {model.config.slice_bars} bars "
-                               f"(seed {seed}){shown}")
+        self.results.show_info(f"{len(every)} windows of {model.config.slice_bars} bars{shown}")
         return decoded
+
+
+def window_notes(sequence: music_pb2.NoteSequence,
+                 window: EncodedWindow) -> music_pb2.NoteSequence:
+    """The notes ``window`` was read from (its span and instruments), moved to start at 0."""
+    part = sequences_lib.extract_subsequence(sequence, window.start_time, window.end_time)
+    kept = [note for note in part.notes if note.instrument in window.instruments]
+    del part.notes[:]
+    part.notes.extend(kept)
+    return part
 
 
 class GrooVAEWidget(_VAEWidget):
