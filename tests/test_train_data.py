@@ -10,10 +10,13 @@ from pathlib import Path
 import note_seq
 import numpy as np
 import pytest
+from note_seq import chord_symbols_lib, sequences_lib
 from note_seq.drums_encoder_decoder import DEFAULT_DRUM_TYPE_PITCHES
 
 from magwidgets.errors import DataError, MagwidgetsError
 from magwidgets.models.configs import CONFIGS
+from magwidgets.models.polyphony_encoding import (EventType, PolyphonicEvent, PolyphonicTrack,
+                                                  PolyphonyOneHotEncoding)
 from magwidgets.train.data import SourceSet, pad_batch, prepare, read_sources
 
 DATASETS = Path(__file__).resolve().parents[1] / ".." / "shared" / "datasets"
@@ -169,3 +172,95 @@ def test_pad_batch_pads_and_masks():
     assert inputs.shape == (4, longest, 518) and inputs.dtype == np.float32
     assert labels.shape == (4, longest) and mask.sum() == sum(len(e.targets) for e in batch)
     np.testing.assert_array_equal(inputs[0, :len(batch[0].targets)], np.asarray(batch[0].inputs))
+
+
+# -- polyphony ----------------------------------------------------------------------------
+def test_polyphony_examples_decode_to_the_chorale_transposed_four_ways():
+    sources = read_sources("music21:bach", max_files=2)
+    piece = one_piece(sources, 0)
+    data = prepare("polyphony", piece, eval_fraction=0.0)
+    assert data.stats.examples["train"] == 9  # -4..+4 semitones: "up to a major third"
+    assert data.stats.augmented["train"] == 8
+
+    quantized = note_seq.quantize_note_sequence(sources.pieces[0].sequence, 4)
+    onsets = {(n.pitch, n.quantized_start_step) for n in quantized.notes}
+    for amount, example in zip(range(-4, 5), data.train):
+        events = decode_labels("polyphony", example.targets)
+        transposed = note_seq.quantize_note_sequence(
+            sequences_lib.transpose_note_sequence(sources.pieces[0].sequence, amount)[0], 4)
+        source_track = PolyphonicTrack.from_quantized_sequence(transposed)
+        encoding = PolyphonyOneHotEncoding()
+        assert list(example.targets) == [encoding.encode_event(e) for e in source_track][1:]
+        track = PolyphonicTrack([PolyphonicEvent(EventType.START)] + events,
+                                steps_per_quarter=4)
+        decoded = track.to_sequence(qpm=60.0)  # a step is 0.25 s
+        assert {(n.pitch - amount, round(n.start_time * 4)) for n in decoded.notes} == onsets
+
+
+# -- improv (lead sheets) -----------------------------------------------------------------
+def test_improv_examples_hold_the_lead_sheet_in_all_twelve_keys():
+    sources = read_sources(EWLD, max_files=3)
+    data = prepare("chord_pitches_improv", one_piece(sources, 0), eval_fraction=0.0)
+    assert data.stats.examples["train"] % 12 == 0 and data.stats.examples["train"] >= 12
+    assert data.stats.augmented["train"] == data.stats.examples["train"] * 11 // 12
+
+    quantized = note_seq.quantize_note_sequence(sources.pieces[0].sequence, 4)
+    melody = note_seq.Melody()
+    melody.from_quantized_sequence(quantized, gap_bars=1,
+                                   instrument=min(n.instrument for n in quantized.notes))
+    chords = note_seq.ChordProgression()
+    chords.from_quantized_sequence(quantized, melody.start_step, melody.end_step)
+    source_pitches = [e for e in list(melody)[1:512] if e >= 0]
+    for amount, example in zip(range(-6, 6), data.train[:12]):
+        decoded = decode_labels("chord_pitches_improv", example.targets)
+        rhythm = [e if e < 0 else 0 for e in decoded]
+        assert rhythm == [e if e < 0 else 0 for e in list(melody)[1:512]]
+        shifts = {p - q for p, q in zip([e for e in decoded if e >= 0], source_pitches)}
+        assert {(shift - amount) % 12 for shift in shifts} == {0}  # squashed by octaves
+        # the chord input of each step: the pitch classes of the chord sounding next
+        inputs = np.asarray(example.inputs)
+        for step in range(0, len(example.targets), 16):
+            figure = chords[step + 1]
+            expected = np.zeros(12)
+            if figure != note_seq.NO_CHORD:
+                for pitch_class in chord_symbols_lib.chord_symbol_pitches(figure):
+                    expected[(pitch_class + amount) % 12] = 1.0
+            np.testing.assert_array_equal(inputs[step, 13:25], expected)
+
+
+# -- performance --------------------------------------------------------------------------
+def test_performance_eval_examples_decode_to_the_played_notes():
+    sources = read_sources(VIENNA, max_files=2)
+    piece = one_piece(sources, 0)
+    piece.pieces[0].split = "eval"  # eval: no stretching or transposing
+    data = prepare("performance_with_dynamics", piece)
+    assert data.stats.examples["eval"] == len(data.eval) >= 2
+    assert data.stats.augmented["eval"] == 0
+    encoder = CONFIGS["performance_with_dynamics"].make_encoder()
+    inputs, labels = data.eval[0]
+    first = encoder.class_index_to_event(int(np.argmax(np.asarray(inputs)[0])), [])
+    performance = note_seq.Performance(steps_per_second=100, num_velocity_bins=32)
+    for event in [first] + decode_labels("performance_with_dynamics", labels):
+        performance.append(event)
+    decoded = performance.to_sequence()
+    last = performance.num_steps  # onsets on the last step may lie past the 512th event
+    onsets = sorted((n.pitch, step) for n in decoded.notes
+                    if (step := round(n.start_time * 100)) < last)
+
+    sustained = sequences_lib.apply_sustain_control_changes(sources.pieces[0].sequence)
+    played = sorted((n.pitch, step) for n in sustained.notes
+                    if (step := sequences_lib.quantize_to_step(n.start_time, 100)) < last)
+    assert len(onsets) > 50 and onsets == played
+
+
+def test_optional_conditioning_trains_each_performance_with_and_without_controls():
+    sources = read_sources(VIENNA, max_files=2)
+    piece = one_piece(sources, 0)
+    piece.pieces[0].split = "eval"
+    plain = prepare("multiconditioned_performance_with_dynamics", piece)
+    optional = prepare("optional_multiconditioned_performance_with_dynamics", piece)
+    assert len(optional.eval) == 2 * len(plain.eval)
+    on, off = (np.asarray(x.inputs) for x in optional.eval[:2])
+    assert on[0, 0] == 0.0 and off[0, 0] == 1.0  # the "disable conditioning" flag
+    np.testing.assert_array_equal(on[:, 1:], np.asarray(plain.eval[0].inputs))
+    np.testing.assert_array_equal(optional.eval[0].targets, plain.eval[0].targets)

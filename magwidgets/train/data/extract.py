@@ -8,13 +8,15 @@ reason (the texts are the constants below), in a ``Tally``.
 from __future__ import annotations
 
 import copy
+import functools
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
+from unittest import mock
 
 import note_seq
 import numpy as np
-from note_seq import chord_inference, sequences_lib
+from note_seq import chord_inference, chord_symbols_lib, sequences_lib
 from note_seq.protobuf import music_pb2
 
 from magwidgets.models.polyphony_encoding import PolyphonicTrack
@@ -29,6 +31,7 @@ TOO_FEW_PITCHES = "melody uses too few pitches"
 DRUMS_TOO_SHORT = "drum track too short"
 NO_TRACK = "no {kind} found"
 COINCIDENT_CHORDS = "two chords on one step"
+UNPARSEABLE_CHORD = "chord symbol note-seq cannot read"
 NO_CHORDS = "no chords"
 CHORD_INFERENCE_FAILED = "chords could not be inferred"
 POLYPHONY_TOO_SHORT = "polyphonic track too short"
@@ -170,11 +173,32 @@ def add_inferred_chords(quantized: music_pb2.NoteSequence, tally: Tally) -> bool
     if any(a.annotation_type == CHORD_SYMBOL for a in quantized.text_annotations):
         return True
     try:
-        chord_inference.infer_chords_for_sequence(quantized)
+        with mock.patch.object(chord_inference, "_key_chord_transition_distribution",
+                               _transition_distribution):
+            chord_inference.infer_chords_for_sequence(quantized)
     except chord_inference.ChordInferenceError as error:
         tally.drop(f"{CHORD_INFERENCE_FAILED} ({type(error).__name__})")
         return False
     return True
+
+
+_unpatched_transition_distribution = chord_inference._key_chord_transition_distribution
+
+
+def _transition_distribution(key_chord_distribution: np.ndarray, key_change_prob: float,
+                             chord_change_prob: float) -> np.ndarray:
+    """note-seq's key-chord transition matrix (1164 x 1164), which it rebuilds in Python
+    loops on every call (80 % of the inference time), computed once per setting."""
+    return _cached_transitions(key_chord_distribution.tobytes(), key_change_prob,
+                               chord_change_prob)
+
+
+@functools.lru_cache(maxsize=2)
+def _cached_transitions(distribution: bytes, key_change_prob: float,
+                        chord_change_prob: float) -> np.ndarray:
+    shape = (note_seq.NOTES_PER_OCTAVE, -1)
+    return _unpatched_transition_distribution(
+        np.frombuffer(distribution).reshape(shape), key_change_prob, chord_change_prob)
 
 
 def extract_lead_sheets(quantized: music_pb2.NoteSequence, tally: Tally, *, min_bars: int = 7,
@@ -198,11 +222,18 @@ def extract_lead_sheets(quantized: music_pb2.NoteSequence, tally: Tally, *, min_
             tally.drop(NO_CHORDS)
             continue
         sheet = note_seq.LeadSheet(melody, chords)
-        for amount in ALL_KEYS if all_transpositions else (0,):
-            moved = copy.deepcopy(sheet)
-            moved.transpose(amount)
-            sheets.append((amount, moved))
+        try:
+            sheets.extend((amount, _transposed(sheet, amount))
+                          for amount in (ALL_KEYS if all_transpositions else (0,)))
+        except chord_symbols_lib.ChordSymbolError:
+            tally.drop(UNPARSEABLE_CHORD)
     return sheets
+
+
+def _transposed(sheet: note_seq.LeadSheet, amount: int) -> note_seq.LeadSheet:
+    moved = copy.deepcopy(sheet)
+    moved.transpose(amount)
+    return moved
 
 
 def keep_last_chord_per_step(quantized: music_pb2.NoteSequence) -> int:

@@ -10,6 +10,7 @@ so that bar lines fall where the time signature puts them. Repeats are not expan
 from __future__ import annotations
 
 import bisect
+import re
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from note_seq.protobuf import music_pb2
 DEFAULT_QPM = 120.0  # a score without a tempo mark, as MIDI assumes
 DEFAULT_VELOCITY = 100  # a score without dynamics
 CHORD_SYMBOL = music_pb2.NoteSequence.TextAnnotation.CHORD_SYMBOL
+MUSIC21_FLAT = re.compile(r"(^|/)([A-G])-")  # music21 spells B flat "B-"
 FOLK_COLLECTIONS = ("ryansMammoth", "oneills1850", "essenFolksong")
 # The solo piano pieces of music21's core corpus (the rest of it is choral, string, folk).
 PIANO_PIECES = ("joplin/maple_leaf_rag.mxl", "mozart/k545/movement1_exposition.mxl",
@@ -26,7 +28,7 @@ PIANO_PIECES = ("joplin/maple_leaf_rag.mxl", "mozart/k545/movement1_exposition.m
                 "beach/prayer_of_a_tired_child.musicxml",
                 *(f"schumann_clara/polonaise_op1n{i}.mxl" for i in range(1, 5)))
 CORPORA = {
-    "bach": "the Bach chorales (350 four-part chorales)",
+    "bach": "the Bach chorales (349 four-part chorales)",
     "folk": "folk tunes: Ryan's Mammoth Collection, O'Neill's 1850, the Essen folk songs",
     "piano": "the solo piano scores of the music21 corpus (Joplin, Mozart, Chopin, "
              "C. P. E. Bach, Beach, Clara Schumann)",
@@ -35,16 +37,17 @@ CORPORA = {
 
 def corpus_files(name: str) -> list[Path]:
     """The files of the named music21 corpus (a key of ``CORPORA``), sorted."""
-    from music21 import corpus
+    from music21 import common, corpus
     from music21.corpus import chorales
 
-    if name == "bach":
+    root = Path(common.getCorpusFilePath())
+    if name == "bach":  # the chorale catalogue's names, each found as .mxl or .xml
         names = set(chorales.Iterator(returnType="filename"))
-        return sorted({Path(corpus.getWork(n)) for n in names})
+        return sorted(path for n in names for path in root.glob(f"{n}.*")
+                      if path.suffix in (".mxl", ".xml"))
     if name == "folk":
         return sorted(Path(p) for collection in FOLK_COLLECTIONS
                       for p in corpus.getComposer(collection) if Path(p).suffix == ".abc")
-    root = Path(corpus.getWork("bach/bwv66.6")).parents[1]
     return [root / piece for piece in PIANO_PIECES]
 
 
@@ -88,8 +91,8 @@ def score_to_sequence(score: Any, name: str) -> music_pb2.NoteSequence:
             start = float(element.offset) + pickup
             if isinstance(element, harmony.Harmony):
                 if element.figure:
-                    sequence.text_annotations.add(time=clock.seconds(start),
-                                                  text=element.figure,
+                    figure = MUSIC21_FLAT.sub(r"\1\2b", element.figure)
+                    sequence.text_annotations.add(time=clock.seconds(start), text=figure,
                                                   annotation_type=CHORD_SYMBOL)
                 continue
             length = float(element.duration.quarterLength)

@@ -75,7 +75,7 @@ def read_sources(source: str | Path, *, max_files: int | None = None) -> SourceS
             known = "; ".join(f"{CORPUS_PREFIX}{key} ({what})"
                               for key, what in scores.CORPORA.items())
             raise DataError(f"unknown corpus {text!r}; the named corpora are: {known}")
-        files, splits = scores.corpus_files(name), {}
+        files, splits, read = scores.corpus_files(name), {}, _read_music21
     else:
         folder = Path(source).expanduser()
         if not folder.is_dir():
@@ -85,14 +85,14 @@ def read_sources(source: str | Path, *, max_files: int | None = None) -> SourceS
                 f"({', '.join(CORPUS_PREFIX + key for key in scores.CORPORA)})")
         files = sorted(p for p in folder.rglob("*")
                        if p.suffix.lower() in SUFFIXES and p.is_file())
-        splits = _split_column(folder)
+        splits, read = _split_column(folder), _read_file
     if max_files is not None and len(files) > max_files:
         files = [files[i] for i in np.linspace(0, len(files) - 1, max_files).round().astype(int)]
     result = SourceSet(source=text)
     for path in files:
         result.files_read += 1
         try:
-            pieces = _read_file(path)
+            pieces = read(path)
         except Exception as error:  # any parser failure: the file is skipped, with the cause
             _skip(result, path, UNREADABLE[path.suffix.lower()],
                   f"{type(error).__name__}: {error}")
@@ -117,6 +117,13 @@ def _read_file(path: Path) -> list[tuple[str, music_pb2.NoteSequence]]:
         return [(path.name, note_seq.midi_file_to_note_sequence(str(path)))]
     if suffix in MUSICXML_SUFFIXES:
         return [(path.name, musicxml_reader.musicxml_file_to_sequence_proto(str(path)))]
+    return _read_music21(path)
+
+
+def _read_music21(path: Path) -> list[tuple[str, music_pb2.NoteSequence]]:
+    """Every piece in a file music21 reads. (The corpora are read this way: note-seq's
+    MusicXML reader turns each short bar, a pickup or a chorale's fermata bar, into a time
+    signature change, which would cut a chorale into fragments.)"""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # music21 warns about every odd ABC header
         return [(name, scores.score_to_sequence(score, name))

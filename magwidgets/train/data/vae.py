@@ -29,8 +29,8 @@ from magwidgets.train.data.examples import Example, SparseRows
 from magwidgets.train.data.extract import Tally
 
 MAX_GROOVE_WINDOWS = 20  # Magenta's max_tensors_per_notesequence for GrooVAE
-GROOVE_WINDOW_CAP = f"GrooVAE window over the {MAX_GROOVE_WINDOWS} per sequence"
-GROOVE_TOO_SHORT = "shorter than one 2-bar window"
+GROOVE_WINDOW_CAP = f"GrooVAE windows beyond {MAX_GROOVE_WINDOWS} per sequence (Magenta's cap)"
+GROOVE_TOO_SHORT = "shorter than one window"
 
 
 class VaePipeline:
@@ -49,13 +49,16 @@ class VaePipeline:
         if isinstance(self.converter, GrooveConverter):
             yield from ((example, False) for example in self._groove(sequence, tally))
             return
-        try:
-            windows = self.converter.to_tensors(sequence)
-        except ExtractionFailure as failure:
-            tally.drop(str(failure))
-            return
-        for window in windows:
-            yield Example(SparseRows(window.inputs), self._targets(window.inputs)), False
+        for part in sequences_lib.split_note_sequence_on_time_changes(sequence):
+            if not part.notes:
+                continue
+            try:  # part by part, so that each reason is counted on its own
+                windows = self.converter.to_tensors(part)
+            except ExtractionFailure as failure:
+                tally.drop(str(failure))
+                continue
+            for window in windows:
+                yield Example(SparseRows(window.inputs), self._targets(window.inputs)), False
 
     def _targets(self, window: np.ndarray) -> np.ndarray:
         """The decoder's targets for an input window, as Magenta's converters pair them."""
@@ -75,6 +78,8 @@ class VaePipeline:
         converter, size = self.converter, self.converter.slice_steps
         examples = []
         for part in sequences_lib.split_note_sequence_on_time_changes(sequence):
+            if not part.notes:
+                continue
             try:
                 inputs, targets = converter.full_tensors(part)
             except ExtractionFailure as failure:
@@ -82,7 +87,7 @@ class VaePipeline:
                 continue
             starts = range(0, len(inputs) - size + 1, size)
             if not starts:
-                tally.drop(GROOVE_TOO_SHORT)
+                tally.drop(f"{GROOVE_TOO_SHORT} ({converter.slice_bars} bars)")
             examples.extend(Example(inputs[i:i + size].astype(np.float32),
                                     targets[i:i + size].astype(np.float32)) for i in starts)
         if len(examples) > MAX_GROOVE_WINDOWS:
