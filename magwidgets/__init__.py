@@ -18,6 +18,7 @@ from magwidgets.errors import (BundleError, GenerationError, MagwidgetsError, Pr
 from magwidgets.io import to_note_sequence
 from magwidgets.models import (CONFIGS, DrumsRNN, EventRNN, Generation, ImprovRNN, MelodyRNN,
                                MusicVAE, PolyphonyRNN, load_model)
+from magwidgets import hub  # noqa: E402 (after models: bundles and models import each other)
 from magwidgets.render import PianoRoll, Waveform, find_soundfont, pianoroll, synthesize
 from magwidgets.widgets import (DrumsRNNWidget, GrooVAEWidget, ImprovRNNWidget,
                                 MelodyRNNWidget, MusicVAEWidget, PerformanceRNNWidget, Player,
@@ -52,6 +53,7 @@ __all__ = [
     "SynthesisError",
     "Waveform",
     "find_soundfont",
+    "hub",
     "load_model",
     "pianoroll",
     "show",

@@ -9,6 +9,7 @@ from pathlib import Path
 import note_seq
 
 from magwidgets.errors import MagwidgetsError
+from magwidgets.hub.cli import register as register_hub
 from magwidgets.models.loading import load_model
 from magwidgets.render.page import write_music_page
 
@@ -74,6 +75,7 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--force", action="store_true",
                           help="overwrite --out / --html if they exist")
     generate.set_defaults(run=_generate)
+    register_hub(commands)
     return parser
 
 

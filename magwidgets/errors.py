@@ -15,6 +15,12 @@ class BundleError(MagwidgetsError):
     """A model file cannot be read: not a bundle, truncated, corrupt or of an unknown family."""
 
 
+class HubError(BundleError):
+    """A hub model cannot be fetched: the server is unreachable or answers an error, the file
+    is over the size cap, or what came back does not parse (the message names the URL and
+    the local path where a copy can be placed by hand)."""
+
+
 class PrimerError(MagwidgetsError):
     """The primer cannot be used by this model (polyphonic, too long, several tracks ...)."""
 

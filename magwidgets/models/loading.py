@@ -70,6 +70,10 @@ def load_model(path: str | Path, *, config: str | None = None) -> EventRNN | Mus
         BundleError: unreadable file, unknown model family, or weights that do not fit
             the config.
     """
+    if isinstance(path, str) and path.startswith("hub:"):
+        from magwidgets import hub
+
+        return hub.load(path[len("hub:"):], config=config)
     if Path(path).is_dir() and config not in VAE_CONFIGS:
         return _load_magentajs(Path(path), config)
     if config in VAE_CONFIGS:
