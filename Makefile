@@ -12,10 +12,15 @@ setup: $(STAMP)
 system-deps:
 	bash scripts/system-deps.sh
 
-$(STAMP): pyproject.toml
+# Editable installs skip pyproject's data-files, so the dashboards' offline Voilà template
+# (notebooks/templates/magwidgets) is copied to where Voilà looks for templates.
+VOILA_TEMPLATE := notebooks/templates/magwidgets
+$(STAMP): pyproject.toml $(wildcard $(VOILA_TEMPLATE)/*)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"
+	mkdir -p $(VENV)/share/jupyter/voila/templates
+	cp -r $(VOILA_TEMPLATE) $(VENV)/share/jupyter/voila/templates/
 	touch $(STAMP)
 
 # Generate drums and a melody from .mag bundles into demo/: MIDI files and web pages with a
@@ -36,3 +41,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/event_rnn_speed.py
 	$(BIN)/python benchmarks/audio_speed.py
 	$(BIN)/python benchmarks/pianoroll_speed.py
+	$(BIN)/python benchmarks/music_vae_speed.py
