@@ -15,6 +15,8 @@ from note_seq.drums_encoder_decoder import DEFAULT_DRUM_TYPE_PITCHES
 
 from magwidgets.errors import DataError, MagwidgetsError
 from magwidgets.models.configs import CONFIGS
+from magwidgets.models.music_vae import VAE_CONFIGS
+from magwidgets.models.music_vae.assemble import make_converter
 from magwidgets.models.polyphony_encoding import (EventType, PolyphonicEvent, PolyphonicTrack,
                                                   PolyphonyOneHotEncoding)
 from magwidgets.train.data import SourceSet, pad_batch, prepare, read_sources
@@ -264,3 +266,107 @@ def test_optional_conditioning_trains_each_performance_with_and_without_controls
     assert on[0, 0] == 0.0 and off[0, 0] == 1.0  # the "disable conditioning" flag
     np.testing.assert_array_equal(on[:, 1:], np.asarray(plain.eval[0].inputs))
     np.testing.assert_array_equal(optional.eval[0].targets, plain.eval[0].targets)
+
+
+# -- MusicVAE -----------------------------------------------------------------------------
+def groove_piece(max_bars: int) -> SourceSet:
+    """A Groove MIDI beat in 4/4 short enough that all its windows are kept."""
+    sources = read_sources(GROOVE, max_files=40)
+    for index, piece in enumerate(sources.pieces):
+        seconds_per_bar = 240.0 / piece.sequence.tempos[0].qpm
+        if ("beat" in piece.name and "4-4" in piece.name
+                and 8 <= piece.sequence.total_time / seconds_per_bar <= max_bars):
+            return one_piece(sources, index)
+    raise AssertionError("no short 4/4 beat in the slice")
+
+
+def test_cat_drums_targets_are_the_drum_sets_of_the_input_roll():
+    data = prepare("cat-drums_2bar_small", groove_piece(40))
+    converter = make_converter(VAE_CONFIGS["cat-drums_2bar_small"])
+    examples = data.train + data.eval + data.test
+    assert examples and data.input_size == 10 and data.output_size == 512
+    for inputs, targets in examples:
+        roll = np.asarray(inputs)
+        assert roll.shape == (32, 10) and targets.shape == (32,)
+        for row, target in zip(roll, targets):
+            drums = set(np.flatnonzero(row[:9]))
+            assert set(converter.one_hot.decode_event(int(target))) == drums
+            assert row[9] == (not drums)  # the "no drum" bit
+    windows = {np.asarray(x.inputs).tobytes() for x in examples}
+    assert len(windows) == len(examples)  # distinct, as Magenta's set of windows
+
+
+@pytest.mark.parametrize("config_id", ["groovae_2bar_humanize", "groovae_2bar_tap_fixed_velocity"])
+def test_groovae_targets_decode_to_the_played_hits_and_inputs_leave_them_out(config_id):
+    piece = groove_piece(40)
+    data = prepare(config_id, piece)
+    converter = make_converter(VAE_CONFIGS[config_id])
+    examples = data.train + data.eval + data.test
+    assert len(examples) >= 4 and data.input_size == data.output_size == 27
+
+    sequence = piece.pieces[0].sequence
+    step = 60.0 / sequence.tempos[0].qpm / 4
+    quantized = note_seq.quantize_note_sequence(sequence, 4)
+    loudest = {}
+    for note in quantized.notes:  # the loudest hit per step and drum class
+        key = (note.quantized_start_step, converter.pitch_class[note.pitch])
+        if key not in loudest or note.velocity > loudest[key].velocity:
+            loudest[key] = note
+    for window, (inputs, targets) in enumerate(examples):
+        decoded = converter.from_output(targets, qpm=sequence.tempos[0].qpm,
+                                        start_step=32 * window)
+        hits = sorted((converter.pitch_classes[drum][0], note.velocity,
+                       round(note.start_time / step, 4))
+                      for (s, drum), note in loudest.items() if s // 32 == window)
+        assert sorted((n.pitch, n.velocity, round(n.start_time / step, 4))
+                      for n in decoded.notes) == hits
+        assert not inputs[:, 9:18].any()  # no velocities: the model must put them back
+        if config_id == "groovae_2bar_humanize":  # the hits, without their timing
+            np.testing.assert_array_equal(inputs[:, :9], targets[:, :9])
+            assert not inputs[:, 18:].any()
+        else:  # one tapped channel (with its timing) wherever any drum is hit
+            np.testing.assert_array_equal(inputs[:, 3], targets[:, :9].max(axis=1))
+            assert not np.delete(inputs, [3, 21], axis=1).any()
+
+
+def test_cat_mel_targets_are_the_melody_events_of_the_one_hot_input():
+    data = prepare("cat-mel_2bar_small", EWLD, max_files=4)
+    assert data.input_size == data.output_size == 90
+    for inputs, targets in data.train[:20]:
+        one_hot = np.asarray(inputs)
+        assert one_hot.shape == (32, 90) and (one_hot.sum(axis=1) == 1).all()
+        np.testing.assert_array_equal(one_hot.argmax(axis=1), targets)
+    assert data.stats.augmented["train"] == 0
+
+
+# -- ABC through music21 ------------------------------------------------------------------
+TUNE = """X:1
+T:Test reel
+M:4/4
+L:1/8
+Q:1/4=100
+K:G
+D2|"G"G2 B2 d2 B2|"C"c2 e2 "D7"d2 c2|"G"B2 G2 "Bb"A2-A2|"Em"G8|
+"G"G2 B2 d2 B2|"C"c2 e2 "D7"d2 c2|"G"B2 G2 "D"A2 F2|"G"G6||
+"""
+
+
+def test_abc_tunes_become_lead_sheets_with_chords_tempo_and_bars(tmp_path):
+    (tmp_path / "reel.abc").write_text(TUNE)
+    sources = read_sources(tmp_path)
+    assert sources.files_read == 1 and len(sources) == 1
+    sequence = sources.pieces[0].sequence
+    quarter = 60.0 / 100  # Q:1/4=100
+    assert [t.qpm for t in sequence.tempos] == [100.0]
+    assert [(t.numerator, t.denominator) for t in sequence.time_signatures] == [(4, 4)]
+    chords = [(round(a.time / quarter, 3), a.text) for a in sequence.text_annotations]
+    # the pickup (one quarter) is padded to a whole bar: bar 1 starts at quarter 4
+    assert chords[:5] == [(4.0, "G"), (8.0, "C"), (10.0, "D7"), (12.0, "G"), (14.0, "Bb")]
+    notes = sorted((round(n.start_time / quarter, 3), round(n.end_time / quarter, 3), n.pitch)
+                   for n in sequence.notes)
+    assert notes[0] == (3.0, 4.0, 62)  # the pickup D
+    assert (14.0, 16.0, 69) in notes  # A2-A2: tied, one note of a half
+    assert len(notes) == 26
+
+    data = prepare("chord_pitches_improv", sources, eval_fraction=0.0)
+    assert data.stats.examples["train"] == 12  # one lead sheet in all 12 keys

@@ -21,7 +21,8 @@ class SparseRows:
     def __init__(self, dense: np.ndarray) -> None:
         dense = np.asarray(dense, dtype=np.float32)
         self.shape = dense.shape
-        self._rows, self._cols = (index.astype(np.int32) for index in np.nonzero(dense))
+        index_type = np.min_scalar_type(max(self.shape))  # uint16 for any real example
+        self._rows, self._cols = (index.astype(index_type) for index in np.nonzero(dense))
         self._values = dense[self._rows, self._cols]
 
     def __len__(self) -> int:
