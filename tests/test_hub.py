@@ -6,6 +6,9 @@ downloads of one model at once. Nothing here touches the internet."""
 from __future__ import annotations
 
 import http.server
+import os
+import subprocess
+import sys
 import threading
 import time
 import urllib.parse
@@ -22,7 +25,8 @@ from magwidgets.bundles.magentajs import config_json_for, write_magentajs
 from magwidgets.cli import main
 from magwidgets.errors import BundleError, HubError
 from magwidgets.hub.registry import MAG, MAGENTAJS, MODELS, TAR
-from magwidgets.hub.store import hub_dir, resolve_url
+from magwidgets.hub.lock import FileLock
+from magwidgets.hub.store import hub_dir, lock_path, resolve_url
 from magwidgets.models.configs import CONFIGS
 from magwidgets.models.music_vae import VAE_CONFIGS
 
@@ -326,6 +330,30 @@ def test_two_downloads_of_one_model_at_once_fetch_it_once(serve, capsys):
     assert server.gets(path) == [None]
     assert "another download of this model is running; waiting" in capsys.readouterr().err
     assert mw.hub.local_path("drum_kit_rnn").read_bytes() == DRUMS
+
+
+def test_a_second_process_waits_for_the_first_and_fetches_nothing(serve):
+    """Another kernel holds the model's lock (here: this test); a `magwidgets hub download`
+    process waits for it, then finds the model cached and makes no request."""
+    path = url_path("drum_kit_rnn")
+    server = serve({path: DRUMS})
+    model = mw.hub.info("drum_kit_rnn")
+    with FileLock(lock_path(model)):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "magwidgets", "hub", "download", "drum_kit_rnn"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ))
+        for line in iter(process.stderr.readline, ""):  # until it says it waits, or exits
+            if "another download of this model is running; waiting" in line:
+                break
+        else:
+            pytest.fail(f"the second process did not wait: {process.communicate()}")
+        assert server.requests == []
+        target = mw.hub.local_path("drum_kit_rnn")  # the other kernel finishes the job
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(DRUMS)
+    out, _ = process.communicate(timeout=60)
+    assert process.returncode == 0 and out.strip() == str(target)
+    assert server.requests == []
 
 
 # Command line and picker -------------------------------------------------------------------

@@ -42,6 +42,11 @@ def local_path(model: HubModel) -> Path:
     return hub_dir() / model.filename
 
 
+def lock_path(model: HubModel) -> Path:
+    """The file every process downloading ``model`` locks first."""
+    return hub_dir() / ".locks" / f"{model.name}.lock"
+
+
 def is_cached(model: HubModel) -> bool:
     """Whether ``model`` is in the cache (loading it then needs no network)."""
     path = local_path(model)
@@ -141,7 +146,7 @@ def download(model: HubModel, *, progress: bool = True, max_bytes: int | None = 
                   file=sys.stderr)
 
     try:
-        with FileLock(hub_dir() / ".locks" / f"{model.name}.lock", waiting):
+        with FileLock(lock_path(model), waiting):
             if is_cached(model) and not force:  # another kernel fetched it meanwhile
                 return target
             staging = hub_dir() / ".partial" / model.filename
