@@ -105,7 +105,15 @@ def test_missing_folder_unknown_corpus_and_unknown_config_are_named(tmp_path):
         read_sources("music21:jazz")
     with pytest.raises(DataError, match=r"unknown config 'drums'.*drum_kit.*cat-mel_2bar_small"):
         prepare("drums", GROOVE)
+    with pytest.raises(DataError, match=r"max_files must be a whole number >= 1, got 0"):
+        read_sources(GROOVE, max_files=0)
     assert issubclass(DataError, MagwidgetsError)
+
+
+def test_a_single_file_is_a_source_too():
+    path = sorted(GROOVE.glob("drummer1/session1/*.mid"))[0]
+    sources = read_sources(path)
+    assert sources.files_read == 1 and [piece.name for piece in sources.pieces] == [path.name]
 
 
 # -- drums --------------------------------------------------------------------------------

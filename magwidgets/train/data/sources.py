@@ -12,6 +12,7 @@ import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import note_seq
@@ -62,33 +63,18 @@ class SourceSet:
 
 def read_sources(source: str | Path, *, max_files: int | None = None) -> SourceSet:
     """Every piece in ``source``: a folder (searched recursively for .mid, .midi, .abc,
-    .krn, .xml, .musicxml, .mxl files) or a named corpus ``music21:bach``,
-    ``music21:folk`` or ``music21:piano``.
+    .krn, .xml, .musicxml, .mxl files), one such file, or a named corpus
+    ``music21:bach``, ``music21:folk`` or ``music21:piano``.
 
     ``max_files`` reads that many files spread evenly over the sorted list (a slice that
     spans the whole collection). Raises DataError for a missing folder or unknown corpus.
     """
-    text = str(source)
-    if text.startswith(CORPUS_PREFIX):
-        name = text[len(CORPUS_PREFIX):]
-        if name not in scores.CORPORA:
-            known = "; ".join(f"{CORPUS_PREFIX}{key} ({what})"
-                              for key, what in scores.CORPORA.items())
-            raise DataError(f"unknown corpus {text!r}; the named corpora are: {known}")
-        files, splits, read = scores.corpus_files(name), {}, _read_music21
-    else:
-        folder = Path(source).expanduser()
-        if not folder.is_dir():
-            raise DataError(
-                f"data folder '{folder}' does not exist or is not a folder; expected a folder "
-                f"of music files ({', '.join(SUFFIXES)}) or a named corpus "
-                f"({', '.join(CORPUS_PREFIX + key for key in scores.CORPORA)})")
-        files = sorted(p for p in folder.rglob("*")
-                       if p.suffix.lower() in SUFFIXES and p.is_file())
-        splits, read = _split_column(folder), _read_file
+    if max_files is not None and max_files < 1:
+        raise DataError(f"max_files must be a whole number >= 1, got {max_files!r}")
+    files, splits, read = _listing(str(source))
     if max_files is not None and len(files) > max_files:
         files = [files[i] for i in np.linspace(0, len(files) - 1, max_files).round().astype(int)]
-    result = SourceSet(source=text)
+    result = SourceSet(source=str(source))
     for path in files:
         result.files_read += 1
         try:
@@ -104,6 +90,27 @@ def read_sources(source: str | Path, *, max_files: int | None = None) -> SourceS
         split = splits.get(path.resolve())
         result.pieces.extend(Piece(name, sequence, split) for name, sequence in pieces)
     return result
+
+
+def _listing(source: str) -> tuple[list[Path], dict[Path, str], Callable]:
+    """The files of a source, their data set's splits, and the reader for them."""
+    if source.startswith(CORPUS_PREFIX):
+        name = source[len(CORPUS_PREFIX):]
+        if name not in scores.CORPORA:
+            known = "; ".join(f"{CORPUS_PREFIX}{key} ({what})"
+                              for key, what in scores.CORPORA.items())
+            raise DataError(f"unknown corpus {source!r}; the named corpora are: {known}")
+        return scores.corpus_files(name), {}, _read_music21
+    path = Path(source).expanduser()
+    if path.is_file() and path.suffix.lower() in SUFFIXES:
+        return [path], {}, _read_file
+    if not path.is_dir():
+        raise DataError(
+            f"data folder '{path}' does not exist or is not a folder; expected a folder "
+            f"of music files ({', '.join(SUFFIXES)}) or a named corpus "
+            f"({', '.join(CORPUS_PREFIX + key for key in scores.CORPORA)})")
+    files = sorted(p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file())
+    return files, _split_column(path), _read_file
 
 
 def _skip(result: SourceSet, path: Path, reason: str, detail: str) -> None:
