@@ -41,6 +41,5 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/event_rnn_speed.py
 	$(BIN)/python benchmarks/audio_speed.py
 	$(BIN)/python benchmarks/pianoroll_speed.py
-	$(BIN)/python benchmarks/music_vae_speed.py
 	$(BIN)/python benchmarks/studio_speed.py
 	$(BIN)/python benchmarks/music_vae_speed.py
