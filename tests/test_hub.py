@@ -371,8 +371,14 @@ def test_cli_lists_downloads_and_describes(serve, capsys):
     assert "groovae_2bar_tap_fixed_velocity" in out and "15.6 MB" in out and "CC BY 4.0" in out
 
 
-def test_picker_choices_are_hub_specs():
-    choices = mw.hub.choices("music_vae")
-    assert ("hub:groovae_2bar_humanize" in [spec for _, spec in choices])
-    assert all(spec.startswith("hub:") for _, spec in choices)
-    assert len(choices) == len(mw.hub.list("music_vae"))
+def test_picker_choices_are_hub_specs(serve):
+    serve({url_path("groovae_2bar_humanize"): GROOVE})
+    mw.hub.download("groovae_2bar_humanize", progress=False)
+    groove = mw.hub.choices(configs=("groovae_2bar_humanize", "groovae_4bar"))
+    assert [spec for _, spec in groove] == [
+        "hub:groovae_4bar", "hub:groovae_2bar_humanize", "hub:groovae_2bar_humanize-js",
+        "hub:groovae_4bar-js"]
+    assert groove[1][0].endswith("(downloaded)") and not groove[0][0].endswith("(downloaded)")
+    drums = mw.hub.choices("drums_rnn")
+    assert [spec for _, spec in drums] == ["hub:drum_kit_rnn", "hub:drum_kit_rnn-js"]
+    assert mw.load_model(groove[1][1]).config.name == "groovae_2bar_humanize"

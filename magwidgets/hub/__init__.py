@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import builtins
 import difflib
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -84,9 +85,11 @@ def load(name: str, *, config: str | None = None, progress: bool = True) -> Any:
     return load_model(path, config=config or model.load_config)
 
 
-def choices(*families: str) -> builtins.list[tuple[str, str]]:
-    """``(label, "hub:<name>")`` pairs for a model picker's dropdown, for the given families
-    (all when none are given); cached models are marked."""
+def choices(family: str | None = None, configs: Collection[str] | None = None
+            ) -> builtins.list[tuple[str, str]]:
+    """``(label, "hub:<name>")`` pairs for a model picker's dropdown: the models of one
+    family and/or of the given configs (all when neither is given); cached ones are marked.
+    """
     return [(f"{model.name} — {model.description}"
              f"{' (downloaded)' if _store.is_cached(model) else ''}", f"{PREFIX}{model.name}")
-            for model in MODELS if not families or model.family in families]
+            for model in list(family) if configs is None or model.config in configs]
