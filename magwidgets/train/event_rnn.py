@@ -2,58 +2,65 @@
 
 from __future__ import annotations
 
+import fnmatch
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, Sequence
 
 from magwidgets.errors import MagwidgetsError
-from magwidgets.models.configs import CONFIGS
-from magwidgets.train.data import prepare
+from magwidgets.train.data import SourceSet, prepare, read_sources
+from magwidgets.train.families import check_family
 from magwidgets.train.loop import (ExampleBatches, FitSettings, classification_metrics, fit,
-                                   plain)
+                                   plain, windows)
 from magwidgets.train.rnn import MAGENTA_HPARAMS, build_model, masked_loss, network_spec
 
-FAMILIES = {"drums": "drums_rnn", "melody": "melody_rnn", "polyphony": "polyphony_rnn",
-            "performance": "performance_rnn", "improv": "improv_rnn"}
-"""CLI family name -> the family of the event-RNN configs it trains."""
+
+def read_all(sources: Sequence[str | Path], max_files: int | None = None,
+             exclude: Sequence[str] = ()) -> SourceSet:
+    """The pieces of every source (``max_files`` each), less those whose file name matches
+    an ``exclude`` glob pattern."""
+    merged = SourceSet(" + ".join(str(source) for source in sources))
+    for source in sources:
+        part = read_sources(source, max_files=max_files)
+        merged.pieces += [piece for piece in part.pieces if not any(
+            fnmatch.fnmatch(Path(piece.name).name, pattern) for pattern in exclude)]
+        merged.files_read += part.files_read
+        merged.files_skipped.update(part.files_skipped)
+        merged.skipped += part.skipped
+    return merged
 
 
-def check_family(family: str, config_id: str) -> None:
-    """MagwidgetsError unless ``config_id`` is an event-RNN config of ``family``."""
-    if family not in FAMILIES:
-        raise MagwidgetsError(f"unknown family {family!r}; expected one of {', '.join(FAMILIES)}")
-    configs = sorted(c for c, config in CONFIGS.items() if config.family == FAMILIES[family])
-    if config_id not in configs:
-        raise MagwidgetsError(f"config {config_id!r} is not a {family} config; "
-                              f"{family} configs: {', '.join(configs)}")
-
-
-def train_event_rnn(family: str, config_id: str, source: str | Path, run_dir: str | Path, *,
+def train_event_rnn(family: str, config_id: str, sources: Sequence[str | Path],
+                    run_dir: str | Path, *, exclude: Sequence[str] = (),
                     layer_sizes: tuple[int, ...] | None = None,
+                    attention_wraps: Literal["first", "stack"] = "first",
                     settings: FitSettings | None = None, max_files: int | None = None,
                     eval_fraction: float = 0.1, dropout_keep_prob: float | None = None,
-                    ) -> dict[str, Any]:
-    """Prepare ``source`` for ``config_id``, train (or resume) in ``run_dir``; the run record.
+                    window: int | None = None) -> dict[str, Any]:
+    """Prepare ``sources`` for ``config_id``, train (or resume) in ``run_dir``; the run record.
 
     Defaults are Magenta's hparams for the config (layer sizes, clip norm, batch size,
-    dropout); ``settings`` overrides the training ones."""
+    dropout); ``settings`` overrides the training ones. ``window`` cuts training examples
+    into windows of that many steps (evaluation always reads whole examples)."""
     check_family(family, config_id)
     hparams = MAGENTA_HPARAMS[config_id]
     settings = settings or FitSettings(batch_size=hparams.batch_size,
                                        clip_norm=hparams.clip_norm)
-    data = prepare(config_id, source, eval_fraction=eval_fraction, seed=settings.seed,
-                   max_files=max_files)
+    source = read_all(sources, max_files, exclude)
+    data = prepare(config_id, source, eval_fraction=eval_fraction, seed=settings.seed)
     held_out = data.eval or data.test
     if not data.train or not held_out:
         raise MagwidgetsError(
-            f"{source}: need examples for both training and evaluation, got "
+            f"{source.source}: need examples for both training and evaluation, got "
             f"{len(data.train)} train and {len(held_out)} eval:\n{data.summary()}")
-    spec = network_spec(config_id, layer_sizes=layer_sizes, dropout_keep_prob=dropout_keep_prob)
+    spec = network_spec(config_id, layer_sizes=layer_sizes, attention_wraps=attention_wraps,
+                        dropout_keep_prob=dropout_keep_prob)
     print(data.summary())
     eval_batches = ExampleBatches(held_out, settings.batch_size)
     about = {"family": family, "config": config_id, "network": spec.as_dict(),
-             "source": str(source), "data": plain(data.stats),
-             "eval_split": "eval" if data.eval else "test"}
+             "source": source.source, "exclude": list(exclude), "data": plain(data.stats),
+             "eval_split": "eval" if data.eval else "test", "window": window}
+    train = windows(data.train, window) if window else data.train
     return fit(lambda: build_model(spec), masked_loss(),
-               ExampleBatches(data.train, settings.batch_size),
+               ExampleBatches(train, settings.batch_size),
                lambda model: classification_metrics(model, eval_batches),
                run_dir, settings, about)

@@ -23,7 +23,7 @@ import numpy as np  # noqa: E402
 from tqdm.auto import tqdm  # noqa: E402
 
 from magwidgets.errors import MagwidgetsError  # noqa: E402
-from magwidgets.train.data import Example, pad_batch  # noqa: E402
+from magwidgets.train.data import Example, SparseRows, pad_batch  # noqa: E402
 
 RUN_FILE = "run.json"
 LAST = "checkpoints/last.keras"
@@ -44,6 +44,20 @@ class FitSettings:
     patience: int = 3  # epochs without a lower eval loss before stopping early
     max_minutes: float | None = None  # stop (after evaluating) once training took this long
     seed: int = 0
+
+
+def windows(examples: Sequence[Example], length: int) -> list[Example]:
+    """Each example cut into consecutive windows of at most ``length`` steps (truncated
+    backpropagation through time: many short sequences train faster than a few long ones)."""
+    cut = []
+    for example in examples:
+        sparse = isinstance(example.inputs, SparseRows)
+        inputs = np.asarray(example.inputs)
+        for start in range(0, len(example.targets), length):
+            part = inputs[start:start + length]
+            cut.append(Example(SparseRows(part) if sparse else part,
+                               example.targets[start:start + length]))
+    return cut
 
 
 class ExampleBatches:

@@ -11,7 +11,7 @@ cell is written in TF1's layout from the start.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import keras
 import numpy as np
@@ -94,12 +94,49 @@ def network_spec(config_id: str, *, layer_sizes: tuple[int, ...] | None = None,
         else dropout_keep_prob)
 
 
-def _tf1_lstm(x, c, h, kernel, bias):
+def tf1_lstm(x, c, h, kernel, bias):
     """TF1 BasicLSTMCell: one kernel over [x, h], gates i, j, f, o, forget bias +1."""
     gates = ops.matmul(ops.concatenate([x, h], axis=-1), kernel) + bias
     i, j, f, o = ops.split(gates, 4, axis=-1)
     new_c = c * ops.sigmoid(f + FORGET_BIAS) + ops.sigmoid(i) * ops.tanh(j)
     return new_c, ops.tanh(new_c) * ops.sigmoid(o)
+
+
+@dataclass(frozen=True)
+class AttentionWeights:
+    """The tensors of an attention wrapper and the LSTMs it wraps (TF1 layout, [in, out])."""
+
+    input_kernel: Any  # [inputs + attn_size, inputs]: the wrapper's input projection
+    input_bias: Any
+    lstm: tuple[tuple[Any, Any], ...]  # (kernel [in + units, 4 units], bias) per layer
+    attn_w: Any  # [attn_size, attn_vec_size]: the 1x1 convolution over past outputs
+    attn_v: Any
+    query_kernel: Any  # [2 * sum(units), attn_vec_size]
+    query_bias: Any
+    output_kernel: Any  # [last units + attn_size, attn_size]
+    output_bias: Any
+
+
+def attention_step(weights: AttentionWeights, length: int, inputs, states: list):
+    """One step of ``AttentionCellWrapper`` (``states``: c, h per wrapped layer, attns,
+    attn_states [batch, length * size]) -> (output, new states), in any Keras backend
+    (the export builds Magenta's TF graph from it too)."""
+    size = weights.output_kernel.shape[-1]
+    cells, attns, attn_states = list(states[:-2]), states[-2], states[-1]
+    hidden = ops.reshape(attn_states, (-1, length, size))
+    x = ops.matmul(ops.concatenate([inputs, attns], axis=-1), weights.input_kernel)
+    x = x + weights.input_bias
+    for index, (kernel, bias) in enumerate(weights.lstm):
+        c, x = tf1_lstm(x, cells[2 * index], cells[2 * index + 1], kernel, bias)
+        cells[2 * index], cells[2 * index + 1] = c, x
+    query = ops.matmul(ops.concatenate(cells, axis=-1), weights.query_kernel) + weights.query_bias
+    features = ops.matmul(hidden, weights.attn_w)
+    scores = ops.sum(weights.attn_v * ops.tanh(features + query[:, None, :]), axis=-1)
+    new_attns = ops.sum(ops.softmax(scores, axis=-1)[:, :, None] * hidden, axis=1)
+    output = ops.matmul(ops.concatenate([x, new_attns], axis=-1), weights.output_kernel)
+    output = output + weights.output_bias
+    new_hidden = ops.concatenate([hidden[:, 1:], output[:, None, :]], axis=1)
+    return output, cells + [new_attns, ops.reshape(new_hidden, (-1, length * size))]
 
 
 @keras.saving.register_keras_serializable(package="magwidgets")
@@ -122,41 +159,26 @@ class AttentionLSTMCell(keras.layers.Layer):
 
     def build(self, input_shape) -> None:
         inputs, attn = int(input_shape[-1]), self.attn_size
-        self.input_kernel = self.add_weight((inputs + attn, inputs), name="input_kernel")
-        self.input_bias = self.add_weight((inputs,), initializer="zeros", name="input_bias")
-        self.lstm_kernels, self.lstm_biases = [], []
-        previous = inputs
+        input_kernel = self.add_weight((inputs + attn, inputs), name="input_kernel")
+        input_bias = self.add_weight((inputs,), initializer="zeros", name="input_bias")
+        lstm, previous = [], inputs
         for index, size in enumerate(self.units):
-            self.lstm_kernels.append(self.add_weight((previous + size, 4 * size),
-                                                     name=f"lstm_{index}_kernel"))
-            self.lstm_biases.append(self.add_weight((4 * size,), initializer="zeros",
-                                                    name=f"lstm_{index}_bias"))
+            lstm.append((self.add_weight((previous + size, 4 * size), name=f"lstm_{index}_kernel"),
+                         self.add_weight((4 * size,), initializer="zeros",
+                                         name=f"lstm_{index}_bias")))
             previous = size
-        self.attn_w = self.add_weight((attn, attn), name="attn_w")
-        self.attn_v = self.add_weight((attn,), name="attn_v",
-                                      initializer=keras.initializers.RandomUniform(-0.1, 0.1))
-        self.query_kernel = self.add_weight((2 * sum(self.units), attn), name="query_kernel")
-        self.query_bias = self.add_weight((attn,), initializer="zeros", name="query_bias")
-        self.output_kernel = self.add_weight((self.units[-1] + attn, attn), name="output_kernel")
-        self.output_bias = self.add_weight((attn,), initializer="zeros", name="output_bias")
+        self.attention_weights = AttentionWeights(
+            input_kernel=input_kernel, input_bias=input_bias, lstm=tuple(lstm),
+            attn_w=self.add_weight((attn, attn), name="attn_w"),
+            attn_v=self.add_weight((attn,), name="attn_v",
+                                   initializer=keras.initializers.RandomUniform(-0.1, 0.1)),
+            query_kernel=self.add_weight((2 * sum(self.units), attn), name="query_kernel"),
+            query_bias=self.add_weight((attn,), initializer="zeros", name="query_bias"),
+            output_kernel=self.add_weight((self.units[-1] + attn, attn), name="output_kernel"),
+            output_bias=self.add_weight((attn,), initializer="zeros", name="output_bias"))
 
     def call(self, inputs, states):
-        cells, attns, attn_states = list(states[:-2]), states[-2], states[-1]
-        hidden = ops.reshape(attn_states, (-1, self.attention_length, self.attn_size))
-        x = ops.matmul(ops.concatenate([inputs, attns], axis=-1), self.input_kernel)
-        x = x + self.input_bias
-        for index, (kernel, bias) in enumerate(zip(self.lstm_kernels, self.lstm_biases)):
-            c, x = _tf1_lstm(x, cells[2 * index], cells[2 * index + 1], kernel, bias)
-            cells[2 * index], cells[2 * index + 1] = c, x
-        query = ops.matmul(ops.concatenate(cells, axis=-1), self.query_kernel) + self.query_bias
-        features = ops.matmul(hidden, self.attn_w)  # the wrapper's 1x1 convolution
-        scores = ops.sum(self.attn_v * ops.tanh(features + query[:, None, :]), axis=-1)
-        new_attns = ops.sum(ops.softmax(scores, axis=-1)[:, :, None] * hidden, axis=1)
-        output = ops.matmul(ops.concatenate([x, new_attns], axis=-1), self.output_kernel)
-        output = output + self.output_bias
-        new_hidden = ops.concatenate([hidden[:, 1:], output[:, None, :]], axis=1)
-        new_states = cells + [new_attns, ops.reshape(new_hidden, (-1, self.state_size[-1]))]
-        return output, new_states
+        return attention_step(self.attention_weights, self.attention_length, inputs, states)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "units": self.units,
@@ -229,26 +251,34 @@ def _keras_lstm_as_tf1(layer: keras.layers.LSTM) -> tuple[np.ndarray, np.ndarray
             np.concatenate([bi, bc, bf - FORGET_BIAS, bo]))
 
 
+def attention_scopes(wraps: str, layers: int) -> tuple[str, list[str]]:
+    """Magenta's scope of the attention wrapper, and of each LSTM it wraps."""
+    if wraps == "first":
+        prefix = "rnn/multi_rnn_cell/cell_0/attention_cell_wrapper/"
+        return prefix, [prefix + "basic_lstm_cell/"]
+    prefix = "rnn/attention_cell_wrapper/"
+    return prefix, [f"{prefix}multi_rnn_cell/cell_{index}/basic_lstm_cell/"
+                    for index in range(layers)]
+
+
 def _attention_variables(cell: AttentionLSTMCell, wraps: str) -> dict[str, np.ndarray]:
-    prefix = ("rnn/multi_rnn_cell/cell_0/attention_cell_wrapper/" if wraps == "first"
-              else "rnn/attention_cell_wrapper/")
-    value = {weight.name: np.asarray(weight.numpy(), np.float32)
-             for weight in cell.weights}
+    def value(weight) -> np.ndarray:
+        return np.asarray(weight.numpy(), np.float32)
+
+    weights = cell.attention_weights
+    prefix, lstm_scopes = attention_scopes(wraps, len(cell.units))
     variables = {
-        prefix + "kernel": value["input_kernel"],
-        prefix + "bias": value["input_bias"],
-        prefix + "attention/attn_w": value["attn_w"][None, None],  # [1, 1, size, vec size]
-        prefix + "attention/attn_v": value["attn_v"],
-        prefix + "attention/kernel": value["query_kernel"],
-        prefix + "attention/bias": value["query_bias"],
-        prefix + "attn_output_projection/kernel": value["output_kernel"],
-        prefix + "attn_output_projection/bias": value["output_bias"],
+        prefix + "kernel": value(weights.input_kernel),
+        prefix + "bias": value(weights.input_bias),
+        prefix + "attention/attn_w": value(weights.attn_w)[None, None],  # [1, 1, size, vec]
+        prefix + "attention/attn_v": value(weights.attn_v),
+        prefix + "attention/kernel": value(weights.query_kernel),
+        prefix + "attention/bias": value(weights.query_bias),
+        prefix + "attn_output_projection/kernel": value(weights.output_kernel),
+        prefix + "attn_output_projection/bias": value(weights.output_bias),
     }
-    for index in range(len(cell.units)):
-        scope = (prefix + "basic_lstm_cell/" if wraps == "first"
-                 else f"{prefix}multi_rnn_cell/cell_{index}/basic_lstm_cell/")
-        variables[scope + "kernel"] = value[f"lstm_{index}_kernel"]
-        variables[scope + "bias"] = value[f"lstm_{index}_bias"]
+    for scope, (kernel, bias) in zip(lstm_scopes, weights.lstm):
+        variables[scope + "kernel"], variables[scope + "bias"] = value(kernel), value(bias)
     return variables
 
 
