@@ -12,6 +12,7 @@ from magwidgets.errors import MagwidgetsError
 from magwidgets.hub.cli import register as register_hub
 from magwidgets.models.loading import load_model
 from magwidgets.render.page import write_music_page
+from magwidgets.train.cli import register as register_training
 
 
 def _info(args: argparse.Namespace) -> None:
@@ -75,6 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--force", action="store_true",
                           help="overwrite --out / --html if they exist")
     generate.set_defaults(run=_generate)
+    register_training(commands)
     register_hub(commands)
     return parser
 
