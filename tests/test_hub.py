@@ -311,7 +311,7 @@ def test_a_file_over_the_size_cap_is_refused(serve, monkeypatch, no_length):
 def test_two_downloads_of_one_model_at_once_fetch_it_once(serve, capsys):
     path = url_path("drum_kit_rnn")
     server = serve({path: DRUMS})
-    server.delay_s = 0.01  # ~1 s transfer, so the second caller arrives mid-download
+    server.delay_s = 0.01  # ~1 s transfer: the second caller arrives mid-download
     results: list[Path | BaseException] = []
 
     def fetch() -> None:
@@ -321,9 +321,11 @@ def test_two_downloads_of_one_model_at_once_fetch_it_once(serve, capsys):
             results.append(error)
 
     threads = [threading.Thread(target=fetch) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-        time.sleep(0.2)
+    threads[0].start()
+    deadline = time.monotonic() + 30
+    while not server.requests and time.monotonic() < deadline:  # the first is downloading
+        time.sleep(0.01)
+    threads[1].start()
     for thread in threads:
         thread.join(timeout=60)
     assert results == [mw.hub.local_path("drum_kit_rnn")] * 2
