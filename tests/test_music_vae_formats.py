@@ -208,3 +208,34 @@ def test_a_good_tar_leaves_no_temporary_files(sandbox):
     weights = read_checkpoint_tar(path)
     assert "encoder/mu/kernel" in weights
     assert_nothing_written(sandbox, path)
+
+
+# unpacked TF checkpoints --------------------------------------------------------------------
+
+def unpack(config: str, folder: Path) -> Path:
+    """The fixture tar's checkpoint files, written into ``folder``; returns its prefix."""
+    folder.mkdir()
+    for info, data in checkpoint_members(config):
+        (folder / Path(info.name).name).write_bytes(data)
+    return folder / Path(next(f for f in folder.iterdir() if f.suffix == ".index").stem)
+
+
+def test_an_unpacked_checkpoint_loads_as_folder_and_as_prefix(reference, tmp_path):
+    config = "cat-mel_2bar_small"
+    prefix = unpack(config, tmp_path / "ckpt")
+    for path in (prefix.parent, prefix):
+        model = mw.load_model(path, config=config)
+        assert np.array_equal(model.encode(inputs(config), seed=0)[1], reference[config]["mu"])
+
+
+def test_a_folder_of_several_checkpoints_needs_its_state_file(tmp_path):
+    prefix = unpack("cat-mel_2bar_small", tmp_path / "run")
+    for file in list(prefix.parent.iterdir()):
+        file.with_name(file.name.replace(prefix.name, "model.ckpt-200")).write_bytes(
+            file.read_bytes())
+    with pytest.raises(BundleError, match=r"one TF checkpoint .* \(found .index files: "
+                                          r"cat-mel_2bar_small.ckpt.index, model.ckpt-200.index"):
+        load_weights(prefix.parent)
+    (prefix.parent / "checkpoint").write_text('model_checkpoint_path: "model.ckpt-200"\n'
+                                              'all_model_checkpoint_paths: "model.ckpt-200"\n')
+    assert "encoder/mu/kernel" in load_weights(prefix.parent)

@@ -3,16 +3,19 @@
 Magenta's released MusicVAE checkpoints are tars holding ``<name>.ckpt.index`` and
 ``<name>.ckpt.data-*`` (a TF1 V2 checkpoint). The tar is unpacked safely into a temporary
 folder, read with ``tf.train.load_checkpoint`` and the weights are cached by the tar's sha256
-(``magwidgets.bundles.cache``), so later loads never import TensorFlow. A Magenta.js folder
-(``weights_manifest.json`` + shards) holds the same variables and is read with NumPy.
+(``magwidgets.bundles.cache``), so later loads never import TensorFlow. The same checkpoint
+unpacked (a folder, or its ``<name>.ckpt`` prefix) is read and cached alike; a Magenta.js
+folder (``weights_manifest.json`` + shards) holds the same variables and is read with NumPy.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import tarfile
 import tempfile
 from pathlib import Path, PurePosixPath
+from typing import Callable
 
 import numpy as np
 
@@ -83,33 +86,78 @@ def read_checkpoint_tar(path: Path) -> dict[str, np.ndarray]:
                 raise BundleError(f"{path}: cannot read tar member '{member.name}'")
             with source, open(target, "wb") as sink:
                 sink.write(source.read())
-        try:
-            import tensorflow as tf
-        except ImportError:
-            raise BundleError(f"{path}: converting a checkpoint the first time needs "
-                              "TensorFlow (pip install tensorflow-cpu)") from None
-        try:
-            reader = tf.train.load_checkpoint(str(Path(folder, *PurePosixPath(prefix).parts)))
-            return {name: np.asarray(reader.get_tensor(name))
-                    for name in reader.get_variable_to_shape_map()}
-        except Exception as error:  # TF raises many types for corrupt files
-            raise BundleError(f"{path}: the checkpoint in the tar cannot be read "
-                              f"({type(error).__name__}: {error})") from None
+        return read_checkpoint_prefix(Path(folder, *PurePosixPath(prefix).parts), path)
+
+
+def read_checkpoint_prefix(prefix: Path, source: Path) -> dict[str, np.ndarray]:
+    """All variables of the TF checkpoint ``<prefix>.index`` + ``<prefix>.data-*`` (needs
+    TensorFlow); errors name ``source``."""
+    try:
+        import tensorflow as tf
+    except ImportError:
+        raise BundleError(f"{source}: converting a checkpoint the first time needs "
+                          "TensorFlow (pip install tensorflow-cpu)") from None
+    try:
+        reader = tf.train.load_checkpoint(str(prefix))
+        return {name: np.asarray(reader.get_tensor(name))
+                for name in reader.get_variable_to_shape_map()}
+    except Exception as error:  # TF raises many types for corrupt files
+        raise BundleError(f"{source}: the checkpoint cannot be read "
+                          f"({type(error).__name__}: {error})") from None
+
+
+def _prefix_in(folder: Path) -> Path:
+    """The checkpoint a folder holds: its only ``*.index``, else the one its ``checkpoint``
+    state file names (as TensorFlow's training writes it)."""
+    indexes = sorted(folder.glob("*.index"))
+    if len(indexes) == 1:
+        return indexes[0].with_suffix("")
+    state = folder / "checkpoint"
+    named = re.search(r'^model_checkpoint_path:\s*"(.+)"', state.read_text(errors="replace"),
+                      re.MULTILINE) if state.is_file() else None
+    if named:
+        return folder / named.group(1)
+    found = ", ".join(p.name for p in indexes) or "none"
+    raise BundleError(f"{folder}: expected a Magenta.js checkpoint folder (no "
+                      f"{magentajs.MANIFEST}) or one TF checkpoint '<name>.ckpt.index' + "
+                      f"'<name>.ckpt.data-*' (found .index files: {found})")
+
+
+def _load_prefix(prefix: Path) -> dict[str, np.ndarray]:
+    """A bare TF checkpoint's weights, cached by the sha256 of its index and data files."""
+    files = [Path(f"{prefix}.index"), *sorted(prefix.parent.glob(f"{prefix.name}.data-*"))]
+    digest = hashlib.sha256()
+    try:
+        for file in files:
+            digest.update(file.read_bytes())
+    except OSError as error:
+        raise BundleError(f"{prefix}: cannot read the checkpoint ({error})") from None
+    return _cached(digest.hexdigest(), lambda: read_checkpoint_prefix(prefix, prefix))
+
+
+def _cached(digest: str, convert: Callable[[], dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """Weights cached under ``digest``, else ``convert()``'s, stored for next time."""
+    cached = cache.load_cached(digest)
+    if cached is not None and cached[1].get("kind") == "music_vae":
+        return cached[0]
+    weights = convert()
+    cache.store(digest, weights, {"kind": "music_vae"})
+    return weights
 
 
 def load_weights(path: str | Path) -> dict[str, np.ndarray]:
-    """The checkpoint's weights: a Magenta.js folder read directly, a ``.tar`` from the
-    cache when it was converted before."""
+    """The checkpoint's weights from a Magenta ``.tar``, a TF checkpoint folder or prefix
+    (``.../cat-mel_2bar_small.ckpt``), or a Magenta.js folder (read directly, with NumPy);
+    TF checkpoints come from the cache when they were converted before."""
     path = Path(path)
-    if path.is_dir():
+    if magentajs.is_checkpoint_folder(path):
         return magentajs.read_weights(path)
+    if path.is_dir():
+        return _load_prefix(_prefix_in(path))
+    if not path.exists() and Path(f"{path}.index").is_file():
+        return _load_prefix(path)
     try:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError as error:
         raise BundleError(f"{path}: cannot read the checkpoint file ({error})") from None
-    cached = cache.load_cached(digest)
-    if cached is not None and cached[1].get("kind") == "music_vae":
-        return cached[0]
-    weights = read_checkpoint_tar(path)
-    cache.store(digest, weights, {"kind": "music_vae"})
-    return weights
+    return _cached(digest, lambda: read_checkpoint_tar(path))
