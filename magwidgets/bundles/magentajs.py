@@ -42,7 +42,8 @@ QUANTIZE_DTYPES = ("uint8", "uint16")
 _PLAIN = {"float32": "<f4", "int32": "<i4", "bool": "|b1"}  # manifest dtype -> stored bytes
 _QUANTIZED = {"uint8": "|u1", "uint16": "<u2", "float16": "<f2"}
 _FOLDER_HINT = ("a Magenta.js checkpoint folder holds config.json, weights_manifest.json and "
-                "the group1-shard1ofN files it names")
+                "the group1-shard1ofN files it names; an unpacked TF checkpoint folder loads "
+                "with its MusicVAE config named, e.g. config='cat-mel_2bar_small'")
 # Magenta.js's attention wrapper reads ``attention_output_projection`` (music_rnn/attention.ts)
 # where TensorFlow wrote ``attn_output_projection``.
 _JS_SPELLINGS = {"attention_output_projection": "attn_output_projection"}
