@@ -221,3 +221,20 @@ def test_progress_shows_while_generating_and_hides_after(drums):
     assert seen == [(1, "", True), (2, "", True), (3, "", True)]
     assert w.results.progress.max == 3 and w.results.progress.layout.display == "none"
     assert not w.generate_button.disabled
+
+
+def test_the_picker_offers_the_hub_models_of_its_family(tmp_path, monkeypatch):
+    monkeypatch.setenv("MAGWIDGETS_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("MAGWIDGETS_HUB_MIRROR", "http://127.0.0.1:9/")  # nothing listens
+    cached = mw.hub.local_path("drum_kit_rnn")  # a copy placed by hand, as offline users do
+    cached.parent.mkdir(parents=True)
+    cached.write_bytes(bundle_path("drum_kit").read_bytes())
+    w = DrumsRNNWidget()
+    offered = dict((spec, label) for label, spec in w.picker.named.options if spec)
+    assert set(offered) == {"hub:drum_kit_rnn", "hub:drum_kit_rnn-js"}
+    assert offered["hub:drum_kit_rnn"].endswith("(downloaded)")
+    w.picker.named.value = "hub:drum_kit_rnn-js"  # not downloaded, and no network
+    assert "drum_kit_rnn-js" in error_in(w.picker.message) and w.model is None
+    w.picker.named.value = "hub:drum_kit_rnn"
+    assert w.picker.message.value == "loaded hub:drum_kit_rnn: drum_kit"
+    assert w.model.config.id == "drum_kit"

@@ -37,11 +37,10 @@ class ModelWidget(widgets.VBox):
     seed = Int(None, allow_none=True, min=0, max=MAX_SEED,
                help="Random seed (variation k uses seed + k); None draws a new one each run")
 
-    def __init__(self, *, named: Sequence[tuple[str, str]] = (), accept: str = ".mag",
-                 picker_extras: Sequence[widgets.Widget] = (),
+    def __init__(self, *, accept: str = ".mag", picker_extras: Sequence[widgets.Widget] = (),
                  view_options: dict[str, Any] | None = None, **traits: Any) -> None:
         super().__init__(**traits)
-        self.picker = ModelPicker(self._load_and_describe, named, accept=accept,
+        self.picker = ModelPicker(self._load_and_describe, self.named_models(), accept=accept,
                                   extras=picker_extras)
         self.results = ResultsPanel(view_options)
 
@@ -56,6 +55,11 @@ class ModelWidget(widgets.VBox):
     def accepts(self, model: Any) -> bool:
         """Whether this widget can play ``model`` (its family's models only)."""
         return False
+
+    def named_models(self) -> list[tuple[str, str]]:
+        """``(label, spec)`` for the picker's dropdown: the model hub's models of this
+        widget's kind (loading one downloads it once; downloaded ones are marked)."""
+        return []
 
     def load(self, spec: str | Path) -> Any:
         """Load a model (``starter:<name>``, ``hub:<name>`` or a file path) and use it.

@@ -55,6 +55,7 @@ class ModelPicker(widgets.VBox):
         if not spec:
             self.message.value = error_html("type a model file path first")
             return False
+        self.message.value = html.escape(f"loading {spec}…")  # a hub model may download
         try:
             described = self._load(spec)
         except MagwidgetsError as err:

@@ -19,6 +19,7 @@ from note_seq import sequences_lib
 from note_seq.protobuf import music_pb2
 from traitlets import Float, Int, observe
 
+from magwidgets import hub
 from magwidgets.models.event_rnn import MAX_QPM, MAX_TOTAL_STEPS, MIN_QPM, EventRNN, Generation
 from magwidgets.widgets.base import ModelWidget
 from magwidgets.widgets.controls import SeedControl, control
@@ -85,6 +86,9 @@ class EventRNNWidget(ModelWidget):
 
     def accepts(self, model: Any) -> bool:
         return isinstance(model, EventRNN) and model.config.family == self.family
+
+    def named_models(self) -> list[tuple[str, str]]:
+        return hub.choices(self.family)
 
     # -- length -----------------------------------------------------------------------
     def steps_per_bar(self) -> float:

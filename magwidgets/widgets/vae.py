@@ -17,6 +17,7 @@ from note_seq.protobuf import music_pb2
 from traitlets import Any as AnyTrait
 from traitlets import Bool, Float, Int, observe, validate
 
+from magwidgets import hub
 from magwidgets.errors import BundleError, GenerationError, PrimerError
 from magwidgets.models.loading import load_model
 from magwidgets.models.music_vae import VAE_CONFIGS, MusicVAE, slerp
@@ -31,6 +32,7 @@ MAX_WINDOWS_SHOWN = 4  # windows of an encoded upload shown (two rolls each)
 MAX_INTERPOLATION_STEPS = 33  # points on the latent slider, ends included
 VAE_TEMPERATURE_MAX = 3.0
 GROOVE_CONFIGS = tuple(name for name, c in VAE_CONFIGS.items() if c.converter == "groove")
+MUSIC_VAE_CONFIGS = tuple(name for name in VAE_CONFIGS if name not in GROOVE_CONFIGS)
 HUMANIZE_CONFIG, DRUMIFY_CONFIG = "groovae_2bar_humanize", "groovae_2bar_tap_fixed_velocity"
 CHECKPOINT_SUFFIX = ".tar"
 
@@ -85,8 +87,7 @@ class MusicVAEWidget(_VAEWidget):
 
     def __init__(self, model: MusicVAE | str | None = None, *, config: str | None = None,
                  view_options: dict[str, Any] | None = None, **traits: Any) -> None:
-        configs = tuple(name for name in VAE_CONFIGS if name not in GROOVE_CONFIGS)
-        super().__init__(configs, view_options=view_options)
+        super().__init__(MUSIC_VAE_CONFIGS, view_options=view_options)
         self.a = PrimerInput(("midi", "last", "notes", "grid"), label="A")
         self.b = PrimerInput(("midi", "last", "notes", "grid"), label="B")
         self.b.which = 2
@@ -118,7 +119,10 @@ class MusicVAEWidget(_VAEWidget):
             setattr(self, name, value)
 
     def accepts(self, model: Any) -> bool:
-        return isinstance(model, MusicVAE) and model.config.name not in GROOVE_CONFIGS
+        return isinstance(model, MusicVAE) and model.config.name in MUSIC_VAE_CONFIGS
+
+    def named_models(self) -> list[tuple[str, str]]:
+        return hub.choices("music_vae", configs=MUSIC_VAE_CONFIGS)
 
     @observe("interpolation_steps")
     def _snap_slider(self, change: dict[str, Any]) -> None:
@@ -244,7 +248,7 @@ class GrooVAEWidget(_VAEWidget):
     def __init__(self, model: MusicVAE | str | None = None,
                  drumify_model: MusicVAE | str | None = None, *,
                  view_options: dict[str, Any] | None = None, **traits: Any) -> None:
-        super().__init__(GROOVE_CONFIGS, view_options=view_options)
+        super().__init__((HUMANIZE_CONFIG, DRUMIFY_CONFIG), view_options=view_options)
         self.input = PrimerInput(("grid", "midi", "notes", "last"), label="Input")
         self.groove_button = self.action_button("Groove", self.groove, icon="music")
         self.drumify_button = self.action_button("Drumify", self.drumify, icon="hand-paper-o")
@@ -259,19 +263,22 @@ class GrooVAEWidget(_VAEWidget):
             setattr(self, name, value)
 
     def accepts(self, model: Any) -> bool:
-        return isinstance(model, MusicVAE) and model.config.name in GROOVE_CONFIGS \
-            and not model.config.tapify
+        return isinstance(model, MusicVAE) and model.config.name == HUMANIZE_CONFIG
+
+    def named_models(self) -> list[tuple[str, str]]:
+        return hub.choices("music_vae", configs=(HUMANIZE_CONFIG, DRUMIFY_CONFIG))
 
     @validate("drumify_model")
     def _check_drumify_model(self, proposal: dict[str, Any]) -> Any:
         model = proposal["value"]
-        if model is not None and not (isinstance(model, MusicVAE) and model.config.tapify):
+        if model is not None and not (isinstance(model, MusicVAE)
+                                      and model.config.name == DRUMIFY_CONFIG):
             raise BundleError(f"Drumify needs a GrooVAE tap model ({DRUMIFY_CONFIG}); "
                               f"this is {model!r}")
         return model
 
     def use(self, model: Any) -> None:
-        if isinstance(model, MusicVAE) and model.config.tapify:
+        if isinstance(model, MusicVAE) and model.config.name == DRUMIFY_CONFIG:
             self.drumify_model = model
         else:
             self.model = model
