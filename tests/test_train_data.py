@@ -136,6 +136,11 @@ def test_drum_kit_examples_decode_to_the_source_drum_hits():
     start = min(hits) // 16 * 16  # the track starts at the bar of the first hit
     expected = [frozenset(hits.get(start + step, ())) for step in range(1, 512)]
     assert decode_labels("drum_kit", labels) == expected
+    # a track over 512 steps goes on in a second example (Magenta would drop the rest)
+    assert data.stats.cut_up == 1 and len(examples) >= 2
+    second = decode_labels("drum_kit", examples[1].targets)
+    assert second == [frozenset(hits.get(start + 512 + step, ()))
+                      for step in range(1, len(second) + 1)]
 
 
 # -- melodies -----------------------------------------------------------------------------
@@ -278,7 +283,7 @@ def test_optional_conditioning_trains_each_performance_with_and_without_controls
 
 # -- MusicVAE -----------------------------------------------------------------------------
 def groove_piece(max_bars: int) -> SourceSet:
-    """A Groove MIDI beat in 4/4 short enough that all its windows are kept."""
+    """A Groove MIDI beat in 4/4 of 8 to ``max_bars`` bars."""
     sources = read_sources(GROOVE, max_files=40)
     for index, piece in enumerate(sources.pieces):
         seconds_per_bar = 240.0 / piece.sequence.tempos[0].qpm

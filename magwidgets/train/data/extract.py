@@ -43,13 +43,15 @@ ALL_KEYS = range(-6, 6)  # Magenta's all_transpositions: semitones
 
 @dataclass
 class Tally:
-    """What the extraction dropped (by reason) and how many tracks it cut to length."""
+    """What the extraction dropped (by reason), how many long tracks it cut into several
+    examples, and how many it truncated."""
 
     dropped: Counter = field(default_factory=Counter)
+    cut_up: int = 0
     truncated: int = 0
 
-    def drop(self, reason: str, count: int = 1) -> None:
-        self.dropped[reason] += count
+    def drop(self, reason: str) -> None:
+        self.dropped[reason] += 1
 
 
 def quantize(sequence: music_pb2.NoteSequence, tally: Tally, *,
@@ -103,20 +105,29 @@ def _successive(quantized: music_pb2.NoteSequence,
         yield track
 
 
-def _truncate(track, max_steps: int | None, tally: Tally) -> None:
-    if max_steps is not None and len(track) > max_steps:
-        track.set_length(max_steps)
-        tally.truncated += 1
+def _pieces(track, max_steps: int, min_steps: int, tally: Tally) -> list:
+    """A long track as consecutive pieces of ``max_steps`` (whole bars), the last one kept
+    when it has ``min_steps``. (Magenta keeps only the first piece; the Groove MIDI beats
+    run to several minutes, and the rest is good training data.)"""
+    if len(track) <= max_steps:
+        return [track]
+    tally.cut_up += 1
+    size = max_steps - max_steps % track.steps_per_bar
+    events = list(track)
+    return [type(track)(events=events[start:start + size], start_step=track.start_step + start,
+                        steps_per_bar=track.steps_per_bar,
+                        steps_per_quarter=track.steps_per_quarter)
+            for start in range(0, len(events), size) if len(events) - start >= min_steps]
 
 
 def extract_melodies(quantized: music_pb2.NoteSequence, tally: Tally, *,
-                     min_bars: int = 7, max_steps: int | None = 512, gap_bars: float = 1.0,
+                     min_bars: int = 7, max_steps: int = 512, gap_bars: float = 1.0,
                      min_unique_pitches: int = 5,
                      ignore_polyphonic_notes: bool = False) -> list[note_seq.Melody]:
     """Magenta's ``extract_melodies``: every monophonic line of each instrument, split at
-    ``gap_bars`` of silence, at least ``min_bars`` long with ``min_unique_pitches`` pitch
-    classes; a track where notes start together is dropped unless
-    ``ignore_polyphonic_notes`` (then the highest note is kept)."""
+    ``gap_bars`` of silence, at least ``min_bars`` long (longer ones cut into pieces of
+    ``max_steps``) with ``min_unique_pitches`` pitch classes; a track where notes start
+    together is dropped unless ``ignore_polyphonic_notes`` (then the highest is kept)."""
     if all(note.is_drum for note in quantized.notes):
         tally.drop(NO_TRACK.format(kind="pitched notes"))
         return []
@@ -131,24 +142,26 @@ def extract_melodies(quantized: music_pb2.NoteSequence, tally: Tally, *,
 
         try:
             for melody in _successive(quantized, read):
-                if len(melody) < melody.steps_per_bar * min_bars:
+                min_steps = melody.steps_per_bar * min_bars
+                if len(melody) < min_steps:
                     tally.drop(f"{MELODY_TOO_SHORT} (< {min_bars} bars)")
                     continue
-                _truncate(melody, max_steps, tally)
-                if np.count_nonzero(melody.get_note_histogram()) < min_unique_pitches:
-                    tally.drop(f"{TOO_FEW_PITCHES} (< {min_unique_pitches})")
-                    continue
-                melodies.append(melody)
+                for piece in _pieces(melody, max_steps, min_steps, tally):
+                    if np.count_nonzero(piece.get_note_histogram()) < min_unique_pitches:
+                        tally.drop(f"{TOO_FEW_PITCHES} (< {min_unique_pitches})")
+                        continue
+                    melodies.append(piece)
         except note_seq.PolyphonicMelodyError:
             tally.drop(POLYPHONIC)
     return melodies
 
 
 def extract_drum_tracks(quantized: music_pb2.NoteSequence, tally: Tally, *,
-                        min_bars: int = 7, max_steps: int | None = 512,
+                        min_bars: int = 7, max_steps: int = 512,
                         gap_bars: float = 1.0) -> list[note_seq.DrumTrack]:
     """Magenta's ``extract_drum_tracks``: the drum notes (``is_drum``) of all instruments as
-    one track, split at ``gap_bars`` without drums, at least ``min_bars`` long."""
+    one track, split at ``gap_bars`` without drums, at least ``min_bars`` long (longer ones
+    cut into pieces of ``max_steps``)."""
     def read(start: int) -> note_seq.DrumTrack:
         track = note_seq.DrumTrack()
         track.from_quantized_sequence(quantized, search_start_step=start, gap_bars=gap_bars)
@@ -159,11 +172,11 @@ def extract_drum_tracks(quantized: music_pb2.NoteSequence, tally: Tally, *,
         return []
     tracks = []
     for track in _successive(quantized, read):
-        if len(track) < track.steps_per_bar * min_bars:
+        min_steps = track.steps_per_bar * min_bars
+        if len(track) < min_steps:
             tally.drop(f"{DRUMS_TOO_SHORT} (< {min_bars} bars)")
             continue
-        _truncate(track, max_steps, tally)
-        tracks.append(track)
+        tracks.extend(_pieces(track, max_steps, min_steps, tally))
     return tracks
 
 

@@ -38,12 +38,12 @@ class PreparedData:
         return self.stats.summary()
 
 
-def pipeline_for(config_id: str, seed: int = 0) -> RnnPipeline | VaePipeline:
+def pipeline_for(config_id: str) -> RnnPipeline | VaePipeline:
     """The example pipeline of an event-RNN or MusicVAE config; DataError if unknown."""
     if config_id in CONFIGS:
         return RnnPipeline(CONFIGS[config_id])
     if config_id in VAE_CONFIGS:
-        return VaePipeline(VAE_CONFIGS[config_id], seed=seed)
+        return VaePipeline(VAE_CONFIGS[config_id])
     raise DataError(
         f"unknown config {config_id!r}; expected an event-RNN config "
         f"({', '.join(sorted(CONFIGS))}) or a MusicVAE config ({', '.join(sorted(VAE_CONFIGS))})")
@@ -73,7 +73,7 @@ def prepare(config_id: str, source: str | Path | SourceSet, *, eval_fraction: fl
     unknown, the source is missing, or no example could be extracted (saying how many
     files were read and why each kind was dropped).
     """
-    pipeline = pipeline_for(config_id, seed)
+    pipeline = pipeline_for(config_id)
     sources = source if isinstance(source, SourceSet) else read_sources(
         source, max_files=max_files)
     data = PreparedData(config_id, pipeline.input_size, pipeline.output_size,
@@ -89,7 +89,7 @@ def prepare(config_id: str, source: str | Path | SourceSet, *, eval_fraction: fl
             examples.append(example)
             stats.examples[split] += 1
             stats.augmented[split] += augmented
-    stats.dropped, stats.truncated = tally.dropped, tally.truncated
+    stats.dropped, stats.cut_up, stats.truncated = tally.dropped, tally.cut_up, tally.truncated
     data.stats = stats
     if not data.train and not data.eval and not data.test:
         raise DataError(f"no training examples for {config_id} could be made from "

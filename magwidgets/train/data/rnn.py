@@ -1,13 +1,14 @@
 """Event-RNN training examples: Magenta's dataset pipeline of each family, encoded by the
 engine's own encoder for the config, so training and generation read music the same way.
 
-Per family (Magenta's ``*_create_dataset`` defaults):
+Per family (Magenta's ``*_create_dataset`` defaults; where Magenta truncates a melody or
+drum track at 512 steps, the rest becomes further 512-step examples here):
 
-- drums: split at time changes, quantize, drum tracks (>= 7 bars, 1-bar gaps, <= 512 steps);
+- drums: split at time changes, quantize, drum tracks (>= 7 bars, 1-bar gaps, 512 steps);
 - melody: split, quantize, melodies (>= 7 bars, >= 5 pitch classes, polyphonic tracks
-  dropped, <= 512 steps), moved into the config's range and key (``squash``);
+  dropped, 512 steps), moved into the config's range and key (``squash``);
 - improv: split, quantize, chords (inferred where the piece has none), lead sheets
-  (>= 7 bars, >= 3 pitch classes, <= 512 steps) in all 12 keys, squashed by octaves;
+  (>= 7 bars, >= 3 pitch classes, 512 steps) in all 12 keys, squashed by octaves;
 - polyphony: split, quantize, transposed -4..+4 semitones, one track per sequence
   (80..512 steps, one program);
 - performance: sustain pedal applied, stretched by 0.95..1.05 (training only), cut into 30 s
@@ -113,7 +114,6 @@ class RnnPipeline:
 
     def _performances(self, sequence, training, tally) -> Iterator[Encodable]:
         settings = SETTINGS[self.config.id]
-        signals = [control_signal(name) for name in settings.controls]
         sustained = sequences_lib.apply_sustain_control_changes(sequence)
         for stretch in PERFORMANCE_STRETCHES if training else (1.0,):
             stretched = sequences_lib.stretch_note_sequence(sustained, stretch)
@@ -123,17 +123,24 @@ class RnnPipeline:
                     continue
                 amounts = PERFORMANCE_TRANSPOSITIONS if training else (0,)
                 for amount, moved in extract.transpositions(quantized, amounts, tally):
-                    augmented = stretch != 1.0 or amount != 0
                     for performance in extract.extract_performances(
                             moved, tally, num_velocity_bins=settings.num_velocity_bins):
-                        if not signals:
-                            yield (performance,), augmented
-                            continue
-                        controls = list(zip(*(signal.extract(performance)
-                                              for signal in signals)))
-                        if not settings.optional_conditioning:
-                            yield (controls, performance), augmented
-                            continue
-                        for disable in (False, True):  # Magenta trains both ways
-                            yield ([(disable, c) for c in controls], performance), (
-                                augmented or disable)
+                        for arguments, extra_copy in self._conditioned(performance):
+                            yield arguments, stretch != 1.0 or amount != 0 or extra_copy
+
+    def _conditioned(self, performance: note_seq.Performance
+                     ) -> Iterator[tuple[tuple[Any, ...], bool]]:
+        """The encoder's arguments for a performance, with the control signals of a
+        conditioned config; the optional config trains each performance twice, with
+        conditioning and without (the second is counted as an extra copy)."""
+        settings = SETTINGS[self.config.id]
+        if not settings.controls:
+            yield (performance,), False
+            return
+        signals = [control_signal(name) for name in settings.controls]
+        controls = list(zip(*(signal.extract(performance) for signal in signals)))
+        if not settings.optional_conditioning:
+            yield (controls, performance), False
+            return
+        for disable in (False, True):
+            yield ([(disable, values) for values in controls], performance), disable

@@ -15,7 +15,8 @@ class DataStats:
     ``files_read`` = files used + sum of ``files_skipped``; ``pieces`` = sum of
     ``pieces_per_split``; ``examples`` per split = original examples + augmented copies.
     ``dropped`` counts what the extraction rules threw away (whole sequences, tracks or
-    windows), by reason; ``truncated`` counts examples cut to the maximum length.
+    windows), by reason; ``cut_up`` counts melodies / drum tracks longer than 512 steps cut
+    into several examples, ``truncated`` performances cut to 512 events.
     """
 
     config: str
@@ -26,6 +27,7 @@ class DataStats:
     examples: Counter = field(default_factory=Counter)  # split -> examples
     augmented: Counter = field(default_factory=Counter)  # split -> augmented copies
     dropped: Counter = field(default_factory=Counter)  # reason -> count
+    cut_up: int = 0
     truncated: int = 0
 
     @property
@@ -51,6 +53,8 @@ class DataStats:
                                  f"({per_split(self.examples)})"))
         if sum(self.augmented.values()):
             rows.append(("  of which augmented", per_split(self.augmented)))
+        if self.cut_up:
+            rows.append(("  long tracks cut into several", str(self.cut_up)))
         if self.truncated:
             rows.append(("  truncated to the maximum length", str(self.truncated)))
         if self.dropped:

@@ -6,15 +6,15 @@ targets: class indices [T] (melody event; drum-set class of the 2^classes), [T, 
 (melody, bass, drums), or the multi-hot drum roll [T, classes] for NADE decoders. GrooVAE:
 the converter's (input, target) pair of [T, 27] hit / velocity / offset windows, hop one
 window; the input leaves out what the config must learn to add (humanize: velocities and
-offsets; tap: all but one tapped channel). Like Magenta, at most 20 GrooVAE windows are
-taken from one sequence (a seeded random choice). No augmentation here (Magenta transposes
+offsets; tap: all but one tapped channel). Every window is kept: Magenta's cap of 20 per
+sequence never bites in its own training, on TFDS's Groove set already cut into 2-bar
+sequences. No augmentation here (Magenta transposes
 cat-mel examples by -5..+5 at random while training, which the trainer can do on the
 one-hot tensors).
 """
 
 from __future__ import annotations
 
-import random
 from typing import Iterator
 
 import numpy as np
@@ -28,20 +28,17 @@ from magwidgets.models.music_vae.converters import (DrumsConverter, ExtractionFa
 from magwidgets.train.data.examples import Example, SparseRows
 from magwidgets.train.data.extract import Tally
 
-MAX_GROOVE_WINDOWS = 20  # Magenta's max_tensors_per_notesequence for GrooVAE
-GROOVE_WINDOW_CAP = f"GrooVAE windows beyond {MAX_GROOVE_WINDOWS} per sequence (Magenta's cap)"
 GROOVE_TOO_SHORT = "shorter than one window"
 
 
 class VaePipeline:
     """Turns one piece into (input window, target window) examples for a MusicVAE config."""
 
-    def __init__(self, config: VAEConfig, seed: int = 0) -> None:
+    def __init__(self, config: VAEConfig) -> None:
         self.config = config
         self.converter = make_converter(config)
         self.input_size = self.converter.input_depth
         self.output_size = self.converter.output_depth
-        self._random = random.Random(seed)
 
     def __call__(self, sequence: music_pb2.NoteSequence, training: bool,
                  tally: Tally) -> Iterator[tuple[Example, bool]]:
@@ -90,8 +87,4 @@ class VaePipeline:
                 tally.drop(f"{GROOVE_TOO_SHORT} ({converter.slice_bars} bars)")
             examples.extend(Example(inputs[i:i + size].astype(np.float32),
                                     targets[i:i + size].astype(np.float32)) for i in starts)
-        if len(examples) > MAX_GROOVE_WINDOWS:
-            tally.drop(GROOVE_WINDOW_CAP, len(examples) - MAX_GROOVE_WINDOWS)
-            keep = sorted(self._random.sample(range(len(examples)), MAX_GROOVE_WINDOWS))
-            examples = [examples[i] for i in keep]
         return examples
