@@ -50,7 +50,8 @@ class _VAEWidget(ModelWidget):
         self.checkpoint_config = widgets.Dropdown(options=configs, description="config",
                                                   layout={"width": "300px"},
                                                   tooltip="the config of a .tar checkpoint")
-        super().__init__(accept=".mag,.tar", picker_extras=[self.checkpoint_config], **kwargs)
+        super().__init__(accept=CHECKPOINT_SUFFIX, picker_extras=[self.checkpoint_config],
+                         **kwargs)
 
     def _read_model(self, spec: str) -> Any:
         if spec.endswith(CHECKPOINT_SUFFIX):
