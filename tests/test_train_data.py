@@ -19,7 +19,7 @@ from magwidgets.models.music_vae import VAE_CONFIGS
 from magwidgets.models.music_vae.assemble import make_converter
 from magwidgets.models.polyphony_encoding import (EventType, PolyphonicEvent, PolyphonicTrack,
                                                   PolyphonyOneHotEncoding)
-from magwidgets.train.data import SourceSet, pad_batch, prepare, read_sources
+from magwidgets.train.data import SourceSet, pad_batch, prepare, read_sources, scores
 
 DATASETS = Path(__file__).resolve().parents[1] / ".." / "shared" / "datasets"
 GROOVE = DATASETS / "groove-midi"
@@ -383,3 +383,15 @@ def test_abc_tunes_become_lead_sheets_with_chords_tempo_and_bars(tmp_path):
 
     data = prepare("chord_pitches_improv", sources, eval_fraction=0.0)
     assert data.stats.examples["train"] == 12  # one lead sheet in all 12 keys
+
+
+def test_music21_pieces_are_read_once_then_come_from_the_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("MAGWIDGETS_CACHE", str(tmp_path / "cache"))
+    (tmp_path / "tunes").mkdir()
+    (tmp_path / "tunes" / "reel.abc").write_text(TUNE)
+    first = read_sources(tmp_path / "tunes")
+    assert list((tmp_path / "cache" / "scores").glob("*.pb"))
+    monkeypatch.setattr(scores, "parse_scores", lambda path: pytest.fail("parsed again"))
+    again = read_sources(tmp_path / "tunes")
+    assert [(p.name, p.sequence) for p in again.pieces] == [
+        (p.name, p.sequence) for p in first.pieces]

@@ -21,6 +21,7 @@ from note_seq.protobuf import music_pb2
 
 from magwidgets.errors import DataError
 from magwidgets.train.data import scores
+from magwidgets.train.data.score_cache import cached_pieces
 
 MIDI_SUFFIXES = (".mid", ".midi")
 MUSICXML_SUFFIXES = (".xml", ".musicxml", ".mxl")
@@ -128,9 +129,13 @@ def _read_file(path: Path) -> list[tuple[str, music_pb2.NoteSequence]]:
 
 
 def _read_music21(path: Path) -> list[tuple[str, music_pb2.NoteSequence]]:
-    """Every piece in a file music21 reads. (The corpora are read this way: note-seq's
-    MusicXML reader turns each short bar, a pickup or a chorale's fermata bar, into a time
-    signature change, which would cut a chorale into fragments.)"""
+    """Every piece in a file music21 reads, cached. (The corpora are read this way:
+    note-seq's MusicXML reader turns each short bar, a pickup or a chorale's fermata bar,
+    into a time signature change, which would cut a chorale into fragments.)"""
+    return cached_pieces(path, _parse_music21)
+
+
+def _parse_music21(path: Path) -> list[tuple[str, music_pb2.NoteSequence]]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # music21 warns about every odd ABC header
         return [(name, scores.score_to_sequence(score, name))
