@@ -29,10 +29,10 @@ class PreparedData:
     input_size: int
     output_size: int
     index_inputs: bool
+    stats: DataStats
     train: list[Example] = field(default_factory=list)
     eval: list[Example] = field(default_factory=list)
     test: list[Example] = field(default_factory=list)
-    stats: DataStats | None = None
 
     def summary(self) -> str:
         return self.stats.summary()
@@ -69,17 +69,18 @@ def prepare(config_id: str, source: str | Path | SourceSet, *, eval_fraction: fl
     ``music21:bach``, or a ``SourceSet`` already read), by Magenta's rules for its family.
 
     Pieces (a file, or a tune of a multi-tune file) go whole to one split, so transposed or
-    stretched copies never leak from train into eval. Raises DataError when the config is
+    stretched copies never leak from train into eval. ``max_files`` limits the files read
+    (see ``read_sources``; not used when ``source`` is a SourceSet). Raises DataError when the config is
     unknown, the source is missing, or no example could be extracted (saying how many
     files were read and why each kind was dropped).
     """
     pipeline = pipeline_for(config_id)
     sources = source if isinstance(source, SourceSet) else read_sources(
         source, max_files=max_files)
-    data = PreparedData(config_id, pipeline.input_size, pipeline.output_size,
-                        getattr(pipeline, "index_inputs", False))
     stats = DataStats(config=config_id, source=sources.source, files_read=sources.files_read,
                       files_skipped=sources.files_skipped.copy())
+    data = PreparedData(config_id, pipeline.input_size, pipeline.output_size,
+                        pipeline.index_inputs, stats)
     tally = Tally()
     splits = assign_splits(sources.pieces, eval_fraction, seed)
     for piece, split in zip(sources.pieces, splits):
@@ -90,7 +91,6 @@ def prepare(config_id: str, source: str | Path | SourceSet, *, eval_fraction: fl
             stats.examples[split] += 1
             stats.augmented[split] += augmented
     stats.dropped, stats.cut_up, stats.truncated = tally.dropped, tally.cut_up, tally.truncated
-    data.stats = stats
     if not data.train and not data.eval and not data.test:
         raise DataError(f"no training examples for {config_id} could be made from "
                         f"{sources.source}:\n{_reasons(stats)}")

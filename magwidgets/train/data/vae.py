@@ -34,6 +34,8 @@ GROOVE_TOO_SHORT = "shorter than one window"
 class VaePipeline:
     """Turns one piece into (input window, target window) examples for a MusicVAE config."""
 
+    index_inputs = False  # inputs are always rows of floats
+
     def __init__(self, config: VAEConfig) -> None:
         self.config = config
         self.converter = make_converter(config)
