@@ -105,8 +105,8 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 0.5 * (np.tanh(0.5 * x) + 1.0)  # the logistic function, without exp overflow
 
 
-def _lstm_cell(gates: np.ndarray, c: np.ndarray):
-    """BasicLSTMCell's state update from its gate pre-activations."""
+def lstm_update(gates: np.ndarray, c: np.ndarray):
+    """BasicLSTMCell's (new c, new h) from its gate pre-activations [batch, 4 * units]."""
     units = gates.shape[1] // 4
     i, j, f, o = (gates[:, k * units:(k + 1) * units] for k in range(4))
     new_c = c * _sigmoid(f + FORGET_BIAS) + _sigmoid(i) * np.tanh(j)
@@ -116,7 +116,7 @@ def _lstm_cell(gates: np.ndarray, c: np.ndarray):
 
 def lstm_step(layer: LSTMLayer, x: np.ndarray, c: np.ndarray, h: np.ndarray):
     """One step of a TF1 ``BasicLSTMCell`` / ``LSTMBlockCell`` (the same arithmetic)."""
-    return _lstm_cell(linear(np.concatenate([x, h], axis=1), layer.weight, layer.bias), c)
+    return lstm_update(linear(np.concatenate([x, h], axis=1), layer.weight, layer.bias), c)
 
 
 def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
@@ -204,7 +204,7 @@ class LSTMNetwork:
             else:
                 layer = self.layers[index]
                 gates = linear(np.concatenate([x, h], axis=1), layer.weight, layer.bias)
-            c, h = _lstm_cell(gates, c)
+            c, h = lstm_update(gates, c)
             cells[2 * index], cells[2 * index + 1] = c, h
             x = h
         return x

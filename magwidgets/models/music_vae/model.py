@@ -13,6 +13,7 @@ from note_seq.protobuf import music_pb2
 from magwidgets.bundles.names import COMPUTE_DTYPE
 from magwidgets.errors import BundleError, GenerationError, PrimerError
 from magwidgets.io.sequences import SequenceLike, to_note_sequence
+from magwidgets.models.blas import one_blas_thread
 from magwidgets.models.music_vae.assemble import make_converter, make_decoder, misfits
 from magwidgets.models.music_vae.checkpoint import load_weights
 from magwidgets.models.music_vae.configs import VAEConfig, get_config
@@ -105,6 +106,7 @@ class MusicVAE:
         z = mu + sigma * np.random.default_rng(seed).standard_normal(mu.shape)
         return z.astype(np.float32), mu.astype(np.float32), sigma.astype(np.float32)
 
+    @one_blas_thread
     def encode(self, sequences: Sequence[SequenceLike], seed: int | None = None):
         """``(z, mu, sigma)``, each [len(sequences), z_size]; z is drawn from N(mu, sigma).
         Each sequence (NoteSequence, PrettyMIDI or MIDI file path) must hold exactly one
@@ -116,6 +118,7 @@ class MusicVAE:
             raise PrimerError("encode needs at least one NoteSequence")
         return self._encode([self._one_example(s, k) for k, s in enumerate(sequences)], seed)
 
+    @one_blas_thread
     def encode_windows(self, sequence: SequenceLike,
                        seed: int | None = None) -> list[EncodedWindow]:
         """Every distinct window of the config's length in ``sequence`` (a NoteSequence,
@@ -140,6 +143,7 @@ class MusicVAE:
             raise GenerationError(f"temperature must be > 0, got {temperature!r}")
         return int(length)
 
+    @one_blas_thread
     def decode(self, z, length: int | None = None, temperature: float = 1.0,
                seed: int | None = None) -> list[music_pb2.NoteSequence]:
         """One NoteSequence per latent vector (``length`` steps, default the config's; the
@@ -175,6 +179,7 @@ class MusicVAE:
         z = np.array([slerp(mu[0], mu[1], t) for t in np.linspace(0, 1, num_steps)])
         return self.decode(z, length, temperature, seed=seed)
 
+    @one_blas_thread
     def humanize(self, drums: music_pb2.NoteSequence, temperature: float = 1.0,
                  seed: int | None = None) -> music_pb2.NoteSequence:
         """Magenta Studio's Groove: encode a (quantized-sounding) drum beat with the
@@ -183,6 +188,7 @@ class MusicVAE:
         one padded with silence) joined back, at the input's tempo."""
         return self._regroove(drums, "humanize", "groovae_2bar_humanize", temperature, seed)
 
+    @one_blas_thread
     def drumify(self, taps: music_pb2.NoteSequence, temperature: float = 1.0,
                 seed: int | None = None) -> music_pb2.NoteSequence:
         """Magenta Studio's Drumify: any notes (drum or not, any pitch) are taken as taps,

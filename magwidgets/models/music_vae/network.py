@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from magwidgets.bundles.names import COMPUTE_DTYPE
-from magwidgets.models.lstm import LSTMLayer, lstm_step
+from magwidgets.models.lstm import LSTMLayer, lstm_step, lstm_update
 
 _ENC = "encoder/cell_{}/bidirectional_rnn/{}/multi_rnn_cell/cell_0/lstm_cell/"
 
@@ -67,12 +67,15 @@ def _reverse(inputs: np.ndarray, lengths: np.ndarray) -> np.ndarray:
 
 def _run(layer: LSTMLayer, inputs: np.ndarray, lengths: np.ndarray):
     """``dynamic_rnn`` over a padded batch: (outputs, zero past each length; final h)."""
-    batch = inputs.shape[0]
+    batch, depth = inputs.shape[0], layer.input_size
+    # the inputs' share of the gates for every step at once: one matrix product, not T
+    input_gates = inputs @ layer.weight[:, :depth].T + layer.bias
+    recurrent = np.ascontiguousarray(layer.weight[:, depth:])
     c = np.zeros((batch, layer.units), COMPUTE_DTYPE)
     h = np.zeros((batch, layer.units), COMPUTE_DTYPE)
     outputs = np.zeros((batch, inputs.shape[1], layer.units), COMPUTE_DTYPE)
     for t in range(inputs.shape[1]):
-        new_c, new_h = lstm_step(layer, inputs[:, t], c, h)
+        new_c, new_h = lstm_update(input_gates[:, t] + h @ recurrent.T, c)
         live = (t < lengths)[:, None]
         c, h = np.where(live, new_c, c), np.where(live, new_h, h)
         outputs[:, t] = np.where(live, new_h, 0.0)
