@@ -40,11 +40,12 @@ from keras import ops
 from magwidgets.errors import MagwidgetsError
 from magwidgets.models.music_vae.configs import VAE_CONFIGS
 from magwidgets.train.data import Example, PreparedData, prepare
-from magwidgets.train.loop import FitSettings, fit
+from magwidgets.train.loop import FitSettings, fit, plain
 
 LN2 = math.log(2.0)
 TRANSPOSE_RANGE = 5  # cat-mel configs: Magenta's NoteSequenceAugmenter(transpose_range=(-5, 5))
 MELODY_FIRST_PITCH_CLASS = 2  # melody one-hot: 0 no event, 1 note off, then pitches
+EVAL_BATCH = 256
 
 
 @dataclass(frozen=True)
@@ -344,24 +345,37 @@ def _transposed(targets: np.ndarray, rng: np.random.Generator, depth: int) -> np
 
 # -- evaluation during training --------------------------------------------------------------
 
-def evaluate_windows(model: keras.Model, batches: WindowBatches) -> dict[str, float]:
-    """Held-out metrics decoding from z = mu: ``loss`` (reconstruction nats per step),
-    ``accuracy`` (categorical: argmax class per step; GrooVAE: hit / no hit per step and
-    drum), ``kl_bits`` (mean KL of the posterior), and for GrooVAE the velocity and offset
-    squared errors."""
-    spec, encoder = batches.spec, latent_model(model)
-    totals: dict[str, float] = {}
-    count = 0
-    for inputs, targets, _ in batches.batches():
-        logits = np.asarray(model(inputs, training=False), np.float64)
-        mu, sigma = (np.asarray(t, np.float64) for t in encoder(inputs[0], training=False))
-        values = (_groove_metrics(logits, targets) if spec.groove
-                  else _categorical_metrics(logits, targets))
-        values["kl_bits"] = float(np.sum(np.asarray(kl_divergence(mu, sigma)))) / LN2
-        for name, value in values.items():
-            totals[name] = totals.get(name, 0.0) + value
-        count += len(targets)
-    return {name: value / count for name, value in totals.items()}
+class WindowEvaluator:
+    """Held-out metrics decoding from z = mu, for ``fit``'s ``evaluate``: ``loss``
+    (reconstruction nats per step), ``accuracy`` (categorical: argmax class per step;
+    GrooVAE: hit / no hit per step and drum), ``kl_bits`` (mean KL of the posterior), and
+    for GrooVAE the velocity and offset squared errors. Runs a compiled prediction in
+    batches of one shape (the last one padded), rebuilt only when the model changes."""
+
+    def __init__(self, batches: WindowBatches) -> None:
+        self.batches = batches
+        self._model: keras.Model | None = None
+        self._probe: keras.Model | None = None
+
+    def __call__(self, model: keras.Model) -> dict[str, float]:
+        if model is not self._model:
+            self._model = model
+            self._probe = keras.Model(model.inputs, [model.outputs[0],
+                                                     *latent_model(model).outputs])
+        spec, size = self.batches.spec, self.batches.batch_size
+        totals: dict[str, float] = {}
+        for (encoder_inputs, decoder_inputs), targets, _ in self.batches.batches():
+            count = len(targets)
+            padded = [np.concatenate([x, np.zeros((size - count, *x.shape[1:]), x.dtype)])
+                      for x in (encoder_inputs, decoder_inputs)]
+            logits, mu, sigma = (np.asarray(t, np.float64)[:count]
+                                 for t in self._probe.predict_on_batch(padded))
+            values = (_groove_metrics(logits, targets) if spec.groove
+                      else _categorical_metrics(logits, targets))
+            values["kl_bits"] = float(np.sum(np.asarray(kl_divergence(mu, sigma)))) / LN2
+            for name, value in values.items():
+                totals[name] = totals.get(name, 0.0) + value
+        return {name: value / len(self.batches.examples) for name, value in totals.items()}
 
 
 def _categorical_metrics(logits: np.ndarray, targets: np.ndarray) -> dict[str, float]:
@@ -409,27 +423,34 @@ def train_vae_on(data: PreparedData, run_dir: str | Path, spec: VaeSpec,
                               f"is {spec.config_id!r}")
     augment = VAE_CONFIGS[spec.config_id].converter == "melody"
     train = WindowBatches(data.train, spec, settings.batch_size, transpose=augment)
-    evaluation = WindowBatches(held_out, spec, settings.batch_size)
+    evaluation = WindowEvaluator(WindowBatches(held_out, spec, EVAL_BATCH))
     record = {"family": "music_vae", "config": spec.config_id, "network": spec.as_dict(),
-              "data": data.stats,
+              "data": plain(data.stats) if data.stats is not None else None,
               "eval_split": "eval" if data.eval else "test", **(about or {})}
     return fit(lambda: build_model(spec, settings.seed), reconstruction_loss(spec), train,
-               lambda model: evaluate_windows(model, evaluation), run_dir, settings, record)
+               evaluation, run_dir, settings, record)
 
 
-def train_vae(config_id: str, source: str | Path, run_dir: str | Path, *,
+def train_vae(config_id: str, sources: str | Path | Sequence[str | Path],
+              run_dir: str | Path, *, exclude: Sequence[str] = (),
               enc_rnn_size: Sequence[int] | None = None,
               dec_rnn_size: Sequence[int] | None = None, z_size: int | None = None,
               beta_rate: float | None = None, dropout_keep_prob: float | None = None,
               settings: FitSettings | None = None, max_files: int | None = None,
               eval_fraction: float = 0.1) -> dict[str, Any]:
-    """Prepare ``source`` (a folder or a corpus such as ``music21:folk``) for ``config_id``
-    and train (or resume) in ``run_dir``. Sizes and beta/dropout default to Magenta's
-    hparams for the config, ``settings`` to ``default_settings``; the run record."""
+    """Prepare ``sources`` (folders, or corpora such as ``music21:folk``; files matching an
+    ``exclude`` glob left out) for ``config_id`` and train (or resume) in ``run_dir``.
+    Sizes and beta/dropout default to Magenta's hparams for the config, ``settings`` to
+    ``default_settings``; the run record."""
+    from magwidgets.train.event_rnn import read_all
+
     spec = vae_spec(config_id, enc_rnn_size=enc_rnn_size, dec_rnn_size=dec_rnn_size,
                     z_size=z_size, beta_rate=beta_rate, dropout_keep_prob=dropout_keep_prob)
     settings = settings or default_settings(config_id)
-    data = prepare(config_id, source, eval_fraction=eval_fraction, seed=settings.seed,
-                   max_files=max_files)
+    if isinstance(sources, (str, Path)):
+        sources = [sources]
+    source_set = read_all(sources, max_files, exclude)
+    data = prepare(config_id, source_set, eval_fraction=eval_fraction, seed=settings.seed)
     print(data.summary())
-    return train_vae_on(data, run_dir, spec, settings, {"source": str(source)})
+    return train_vae_on(data, run_dir, spec, settings, {"source": source_set.source,
+                                                        "exclude": list(exclude)})
