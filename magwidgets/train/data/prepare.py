@@ -70,9 +70,9 @@ def prepare(config_id: str, source: str | Path | SourceSet, *, eval_fraction: fl
 
     Pieces (a file, or a tune of a multi-tune file) go whole to one split, so transposed or
     stretched copies never leak from train into eval. ``max_files`` limits the files read
-    (see ``read_sources``; not used when ``source`` is a SourceSet). Raises DataError when the config is
-    unknown, the source is missing, or no example could be extracted (saying how many
-    files were read and why each kind was dropped).
+    (see ``read_sources``; not used when ``source`` is a SourceSet). Raises DataError when
+    the config is unknown, the source is missing, or no example could be extracted (saying
+    how many files were read and why each kind was dropped).
     """
     pipeline = pipeline_for(config_id)
     sources = source if isinstance(source, SourceSet) else read_sources(
