@@ -19,6 +19,7 @@ from magwidgets.io import to_note_sequence
 from magwidgets.models import (CONFIGS, DrumsRNN, EventRNN, Generation, ImprovRNN, MelodyRNN,
                                MusicVAE, PolyphonyRNN, load_model)
 from magwidgets import hub  # noqa: E402 (after models: bundles and models import each other)
+from magwidgets.starter import starter_models  # noqa: E402
 from magwidgets.render import PianoRoll, Waveform, find_soundfont, pianoroll, synthesize
 from magwidgets.widgets import (DrumsRNNWidget, GrooVAEWidget, ImprovRNNWidget,
                                 MelodyRNNWidget, MusicVAEWidget, PerformanceRNNWidget, Player,
@@ -54,6 +55,7 @@ __all__ = [
     "Waveform",
     "find_soundfont",
     "hub",
+    "starter_models",
     "load_model",
     "pianoroll",
     "show",

@@ -60,7 +60,8 @@ def load_model(path: str | Path, *, config: str | None = None) -> EventRNN | Mus
     """Load a Magenta ``.mag`` bundle as a model whose ``generate`` returns NoteSequences,
     or, when ``config`` names a MusicVAE config, a MusicVAE checkpoint (``.tar``), or a
     Magenta.js checkpoint folder (MusicVAE or MusicRNN; its ``config.json`` names the
-    config unless ``config`` does).
+    config unless ``config`` does). ``"starter:<name>"`` loads a shipped starter model
+    (``starter_models()`` lists them).
 
     The config comes from the bundle's generator id unless ``config`` names one. The first
     load of a bundle converts its TF checkpoint (needs TensorFlow) and caches the weights;
@@ -70,6 +71,11 @@ def load_model(path: str | Path, *, config: str | None = None) -> EventRNN | Mus
         BundleError: unreadable file, unknown model family, or weights that do not fit
             the config.
     """
+    if isinstance(path, str) and path.startswith("starter:"):
+        from magwidgets.starter import starter_model
+
+        starter = starter_model(path[len("starter:"):])
+        return load_model(starter.model_path, config=config or starter.config)
     if isinstance(path, str) and path.startswith("hub:"):
         from magwidgets import hub
 

@@ -55,7 +55,7 @@ def _train(args: argparse.Namespace) -> None:
                              exclude=args.exclude, layer_sizes=args.layers,
                              attention_wraps=args.attention_wraps, settings=settings,
                              max_files=args.max_files, dropout_keep_prob=args.dropout_keep_prob,
-                             window=args.window)
+                             window=args.window, max_examples=args.max_examples)
     best = record["epochs"][record["best_epoch"] - 1]
     print(f"{args.out}: {len(record['epochs'])} epochs, {record['steps']} steps "
           f"({record['stopped']}); best epoch {best['epoch']}: eval loss "
@@ -83,7 +83,7 @@ def _export(args: argparse.Namespace) -> None:
     else:
         from magwidgets.train.export_js import export_run_magentajs
 
-        export_run_magentajs(run, out)
+        export_run_magentajs(run, out, overwrite=args.force)
     print(f"{out}: written ({args.format})")
 
 
@@ -113,6 +113,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     train.add_argument("--max-minutes", type=float, help="stop after about this much training")
     train.add_argument("--window", type=int,
                        help="train on windows of this many steps (default: whole examples)")
+    train.add_argument("--max-examples", type=int,
+                       help="train and evaluate on a seeded sample of this many examples")
     train.add_argument("--max-files", type=int, help="read at most this many files")
     train.add_argument("--seed", type=int, default=0)
     train.set_defaults(run=_train)

@@ -131,8 +131,8 @@ class RunFolder:
 
 def plain(value: Any) -> Any:
     """``value`` (dataclasses, dicts with tuple keys, NumPy scalars ...) as JSON data."""
-    if hasattr(value, "__dataclass_fields__"):
-        value = asdict(value)
+    if hasattr(value, "__dataclass_fields__"):  # not asdict: it rebuilds Counters wrongly
+        value = {name: getattr(value, name) for name in value.__dataclass_fields__}
     if isinstance(value, dict):
         return {(" / ".join(map(str, key)) if isinstance(key, tuple) else str(key)): plain(item)
                 for key, item in value.items()}

@@ -68,6 +68,11 @@ class NetworkSpec:
     def as_dict(self) -> dict:
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, values: dict) -> NetworkSpec:
+        """The spec ``as_dict`` gave (as read back from run.json)."""
+        return cls(**{**values, "layer_sizes": tuple(values["layer_sizes"])})
+
 
 def network_spec(config_id: str, *, layer_sizes: tuple[int, ...] | None = None,
                  attention_length: int | None = None,
