@@ -1,7 +1,7 @@
 """The starter models shipped inside the package: small models trained on openly licensed
 music, so the widgets and dashboards make music with no download.
 
-Each lives in ``models/<name>/``: ``meta.json`` (its family, config and model file), the
+Each lives in ``models/<name>/``: ``meta.json`` (its name, family, config and model ``file``), the
 model (a Magenta.js checkpoint folder, read with NumPy alone, or a ``.mag`` / MusicVAE
 checkpoint), ``card.md`` (data, licence, training, evaluation) and ``sample.png``.
 ``scripts/train_starter_models.py`` rebuilds the event-RNN ones.
@@ -39,7 +39,7 @@ class StarterModel:
 def _read(folder: Path) -> StarterModel:
     meta = json.loads((folder / META).read_text(encoding="utf-8"))
     return StarterModel(name=folder.name, family=meta["family"], config=meta["config"],
-                        card_path=folder / "card.md", model_path=folder / meta["model"])
+                        card_path=folder / "card.md", model_path=folder / meta["file"])
 
 
 def starter_models() -> list[StarterModel]:

@@ -173,7 +173,7 @@ def write_model_card(name: str, run_dir: Path, folder: Path, data_note: str,
                             **({"chords": BACKING} if family == "improv" else {}))
     PianoRoll(sample).to_png(folder / "sample.png")
     (folder / "meta.json").write_text(json.dumps(
-        {"family": family, "config": record["config"], "model": model_file}, indent=1) + "\n")
+        {"name": name, "family": family, "config": record["config"], "file": model_file}, indent=1) + "\n")
     network = record["network"]
     baseline = record["baseline"]
     data = record["data"]
