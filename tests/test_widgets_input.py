@@ -230,7 +230,8 @@ def test_the_picker_offers_the_hub_models_of_its_family(tmp_path, monkeypatch):
     cached.parent.mkdir(parents=True)
     cached.write_bytes(bundle_path("drum_kit").read_bytes())
     w = DrumsRNNWidget()
-    offered = dict((spec, label) for label, spec in w.picker.named.options if spec)
+    offered = dict((spec, label) for label, spec in w.picker.named.options
+                   if spec.startswith("hub:"))
     assert set(offered) == {"hub:drum_kit_rnn", "hub:drum_kit_rnn-js"}
     assert offered["hub:drum_kit_rnn"].endswith("(downloaded)")
     w.picker.named.value = "hub:drum_kit_rnn-js"  # not downloaded, and no network

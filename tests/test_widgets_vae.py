@@ -193,3 +193,15 @@ def test_unused_inputs_are_not_sent_to_the_browser():
     w.a.source = "notes"  # the keyboard appears when asked for
     assert len(_instances) - before > made + 25
     assert w.a.notes in w.a.children
+
+
+def test_starter_models_come_first_in_the_pickers_that_play_them():
+    w = MusicVAEWidget()
+    specs = [spec for _, spec in w.picker.named.options]
+    first_hub = next(k for k, spec in enumerate(specs) if spec.startswith("hub:"))
+    assert 0 < specs.index("starter:drums_2bar") < first_hub
+    assert "starter model" in w.picker.named.options[specs.index("starter:drums_2bar")][0]
+    assert all(spec != "starter:drums_2bar" for _, spec in GrooVAEWidget().picker.named.options)
+    w.picker.named.value = "starter:drums_2bar"
+    assert w.picker.message.value == "loaded starter:drums_2bar: cat-drums_2bar_small"
+    assert len(w.sample()) == 2

@@ -57,8 +57,9 @@ class ModelWidget(widgets.VBox):
         return False
 
     def named_models(self) -> list[tuple[str, str]]:
-        """``(label, spec)`` for the picker's dropdown: the model hub's models of this
-        widget's kind (loading one downloads it once; downloaded ones are marked)."""
+        """``(label, spec)`` for the picker's dropdown: the shipped starter models, then the
+        model hub's (loading one downloads it once; downloaded ones are marked), of the
+        kind this widget plays."""
         return []
 
     def load(self, spec: str | Path) -> Any:

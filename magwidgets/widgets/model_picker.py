@@ -8,13 +8,15 @@ from __future__ import annotations
 import html
 import re
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import Any
 
 import ipywidgets as widgets
 
 from magwidgets.errors import BundleError, MagwidgetsError
+from magwidgets.starter import PREFIX as STARTER_PREFIX
+from magwidgets.starter import starter_models
 from magwidgets.widgets.primer_input import error_html
 from magwidgets.widgets.uploads import MAX_MODEL_BYTES, uploaded_file
 
@@ -23,6 +25,16 @@ Loader = Callable[[str], str]
 and returns a one-line description of it; raises MagwidgetsError when it cannot."""
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def named_models(configs: Collection[str], hub_choices: list[tuple[str, str]]
+                 ) -> list[tuple[str, str]]:
+    """``(label, spec)`` for a picker's dropdown: the shipped starter models of these
+    configs (no download needed), then ``hub_choices``."""
+    shipped = [(f"{model.name} — starter model ({model.config}), no download",
+                f"{STARTER_PREFIX}{model.name}")
+               for model in starter_models() if model.config in configs]
+    return shipped + hub_choices
 
 
 class ModelPicker(widgets.VBox):

@@ -20,9 +20,11 @@ from note_seq.protobuf import music_pb2
 from traitlets import Float, Int, observe
 
 from magwidgets import hub
+from magwidgets.models.configs import CONFIGS
 from magwidgets.models.event_rnn import MAX_QPM, MAX_TOTAL_STEPS, MIN_QPM, EventRNN, Generation
 from magwidgets.widgets.base import ModelWidget
 from magwidgets.widgets.controls import SeedControl, control
+from magwidgets.widgets.model_picker import named_models
 from magwidgets.widgets.primer_input import PrimerInput
 from magwidgets.widgets.results import Result
 
@@ -88,7 +90,8 @@ class EventRNNWidget(ModelWidget):
         return isinstance(model, EventRNN) and model.config.family == self.family
 
     def named_models(self) -> list[tuple[str, str]]:
-        return hub.choices(self.family)
+        configs = [config.id for config in CONFIGS.values() if config.family == self.family]
+        return named_models(configs, hub.choices(self.family))
 
     # -- length -----------------------------------------------------------------------
     def steps_per_bar(self) -> float:

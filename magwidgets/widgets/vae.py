@@ -24,6 +24,7 @@ from magwidgets.models.music_vae import VAE_CONFIGS, MusicVAE, slerp
 from magwidgets.models.music_vae.model import EncodedWindow
 from magwidgets.widgets.base import ModelWidget
 from magwidgets.widgets.controls import SeedControl, control
+from magwidgets.widgets.model_picker import named_models
 from magwidgets.widgets.primer_input import PrimerInput
 from magwidgets.widgets.results import Result
 
@@ -123,7 +124,8 @@ class MusicVAEWidget(_VAEWidget):
         return isinstance(model, MusicVAE) and model.config.name in MUSIC_VAE_CONFIGS
 
     def named_models(self) -> list[tuple[str, str]]:
-        return hub.choices("music_vae", configs=MUSIC_VAE_CONFIGS)
+        return named_models(MUSIC_VAE_CONFIGS,
+                            hub.choices("music_vae", configs=MUSIC_VAE_CONFIGS))
 
     @observe("interpolation_steps")
     def _snap_slider(self, change: dict[str, Any]) -> None:
@@ -267,7 +269,8 @@ class GrooVAEWidget(_VAEWidget):
         return isinstance(model, MusicVAE) and model.config.name == HUMANIZE_CONFIG
 
     def named_models(self) -> list[tuple[str, str]]:
-        return hub.choices("music_vae", configs=(HUMANIZE_CONFIG, DRUMIFY_CONFIG))
+        configs = (HUMANIZE_CONFIG, DRUMIFY_CONFIG)
+        return named_models(configs, hub.choices("music_vae", configs=configs))
 
     @validate("drumify_model")
     def _check_drumify_model(self, proposal: dict[str, Any]) -> Any:
