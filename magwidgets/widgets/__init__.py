@@ -9,9 +9,9 @@ Model widgets (ipywidgets 8 boxes; every control is a traitlet, so code and slid
     w.generate_button.click()                    # the same, errors shown in w.results.status
 
 Shared surface (``ModelWidget``): ``model`` (set it, ``use(model)``, or ``load(spec)`` with
-``hub:<name>`` or a path), ``seed`` (None: a fresh one each run), ``picker`` (ModelPicker:
-``named`` dropdown of the hub's models of the widget's kind, ``path`` + ``load_button``,
-``upload``, ``message``) and ``results``
+``starter:<name>``, ``hub:<name>`` or a path), ``seed`` (None: a fresh one each run),
+``picker`` (ModelPicker: ``named`` dropdown of the starter models, then the hub's, of the
+widget's kind; ``path`` + ``load_button``, ``upload``, ``message``) and ``results``
 (ResultsPanel: ``status`` line, ``progress``, ``views`` — one SequenceView per sequence, each
 with ``.pianoroll`` and ``.player`` — ``captions``, ``history`` dropdown, ``results`` list of
 ``Result`` and ``current``).
