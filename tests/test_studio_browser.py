@@ -22,6 +22,7 @@ from browser import (VOILA_TIMEOUT, artifacts_folder, audio_sources, click_butto
 
 STUDIO = Path(__file__).parent.parent / "notebooks" / "studio.ipynb"
 ERROR_MARK = "⚠"  # how the widgets start an error message
+SCREEN = {"width": 1280, "height": 1700}  # tall enough for a tool and its first result
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ def studio(chromium) -> Iterator[tuple[Any, list[str]]]:
                     f"notebooks/templates/{template} into the environment")
     log = artifacts_folder() / "studio-voila.log"
     with serve_notebook(STUDIO, log=log) as url, offline_page() as (page, outside):
+        page.set_viewport_size(SCREEN)
         page.goto(url, timeout=VOILA_TIMEOUT * 1000)
         page.locator("canvas").first.wait_for(timeout=VOILA_TIMEOUT * 1000)
         yield page, outside
