@@ -5,8 +5,9 @@
 ``train`` prepares each model's data (``magwidgets.train.data.prepare``, kept as a pickle in
 the work folder so a second stage or a resumed run does not parse the corpus again) and
 trains it in ``<work>/<name>/`` (resumed if stopped), one model at a time, each under a
-time budget. ``ship`` exports the best checkpoint as Magenta's ``.tar`` into
-``magwidgets/starter/models/<name>/model.tar``, evaluates it on held-out data
+time budget. ``ship`` exports the best checkpoint as a float32 Magenta.js folder into
+``magwidgets/starter/models/<name>/magentajs/`` (and as Magenta's ``.tar`` into the work
+folder, for ``scripts/check_magenta_loads_vae.py``), evaluates it on held-out data
 (``magwidgets.train.vae_evaluate``: the Groove MIDI test split, which neither training nor
 early stopping saw; the folk tunes held out for evaluation) and writes ``meta.json``,
 ``card.md`` and ``sample.png`` beside it.
@@ -53,7 +54,7 @@ from magwidgets.train.data import PreparedData, prepare  # noqa: E402
 from magwidgets.train.event_rnn import read_all  # noqa: E402
 from magwidgets.train.loop import FitSettings, RunFolder  # noqa: E402
 from magwidgets.train.vae import train_vae_on, vae_spec  # noqa: E402
-from magwidgets.train.vae_export import export_tar  # noqa: E402
+from magwidgets.train.vae_export import export_magentajs, export_tar  # noqa: E402
 
 GROOVE_MIDI = ROOT / ".." / "shared" / "datasets" / "groove-midi"
 # Ryan's Mammoth Collection and O'Neill's 1850: the folk corpus less the Essen songs, whose
@@ -61,6 +62,7 @@ GROOVE_MIDI = ROOT / ".." / "shared" / "datasets" / "groove-midi"
 FOLK_TUNES = tuple(str(Path(music21.__file__).parent / "corpus" / name)
                    for name in ("ryansMammoth", "oneills1850"))
 STARTERS = ROOT / "magwidgets" / "starter" / "models"
+MODEL_FOLDER = "magentajs"  # float32 Magenta.js checkpoint: loads with NumPy, no TensorFlow
 SIZES = dict(enc_rnn_size=(128,), dec_rnn_size=(128, 128), z_size=32)
 MINUTES = 9.0  # training budget per model
 EPOCHS = 60
@@ -242,14 +244,15 @@ def ship(model: Starter, work: Path, data: PreparedData, folder: Path) -> dict:
     run = RunFolder(work / model.name)
     record = run.read_record()
     folder.mkdir(parents=True, exist_ok=True)
-    tar = export_tar(run.path, folder / "model.tar")
-    vae = mw.load_model(tar, config=model.config_id)
+    shipped = export_magentajs(run.path, folder / MODEL_FOLDER, overwrite=True)
+    export_tar(run.path, work / f"{model.name}.tar")  # for check_magenta_loads_vae.py
+    vae = mw.load_model(shipped)
     split, windows = held_out(data)
     scores = (ev.groove_scores(vae, data.train, windows) if vae.config.converter == "groove"
               else ev.categorical_scores(vae, data.train, windows))
     meta = {
         "name": model.name, "family": "music_vae", "config": model.config_id,
-        "file": tar.name, "bytes": tar.stat().st_size,
+        "file": MODEL_FOLDER, "bytes": sum(f.stat().st_size for f in shipped.iterdir()),
         "network": record["network"], "hparams_changed": model.why,
         "data": {"source": model.source_text,
                  "licence": "public domain tunes from the music21 corpus (BSD)" if model.folk
@@ -268,7 +271,8 @@ def ship(model: Starter, work: Path, data: PreparedData, folder: Path) -> dict:
                       "caption": sample_image(model, vae, windows, folder / "sample.png")}
     (folder / "meta.json").write_text(json.dumps(meta, indent=1) + "\n")
     (folder / "card.md").write_text(card(model, meta))
-    print(f"{model.name}: shipped to {folder} ({meta['bytes'] / 1e6:.2f} MB)")
+    print(f"{model.name}: shipped to {folder} ({meta['bytes'] / 1e6:.2f} MB); Magenta's "
+          f"tar of it: {work / f'{model.name}.tar'}")
     return meta
 
 
@@ -351,8 +355,11 @@ def card(model: Starter, meta: dict) -> str:
 
 Magenta's `{model.config_id}` MusicVAE, trained by magwidgets on openly licensed data, at
 smaller sizes so it ships inside the package ({meta['bytes'] / 1e6:.2f} MB). Load it with
-`mw.load_model("starter:{model.name}")`; it is a Magenta checkpoint `.tar` that Magenta
-2.1.4's `TrainedModel` also loads (with the sizes below as hparams).
+`mw.load_model("starter:{model.name}")`. It is stored as a Magenta.js checkpoint folder
+(`magentajs/`: float32 weights under Magenta's variable names, read with NumPy alone), so
+Magenta.js loads it too; the same weights exported as Magenta's checkpoint `.tar`
+(`magwidgets export <run> --format mag`) load in Magenta 2.1.4's `TrainedModel` with the
+sizes below as hparams.
 
 ## Data
 
