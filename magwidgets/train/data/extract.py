@@ -182,13 +182,17 @@ def extract_drum_tracks(quantized: music_pb2.NoteSequence, tally: Tally, *,
 
 def add_inferred_chords(quantized: music_pb2.NoteSequence, tally: Tally) -> bool:
     """Chord symbols for a sequence that has none, by note-seq's chord inference (one or two
-    chords a bar, from all its notes); False (counted) when inference fails."""
+    chords a bar, from all its notes; one a bar in meters note-seq has no default for);
+    False (counted) when inference fails."""
     if any(a.annotation_type == CHORD_SYMBOL for a in quantized.text_annotations):
         return True
     try:
         with mock.patch.object(chord_inference, "_key_chord_transition_distribution",
                                _transition_distribution):
-            chord_inference.infer_chords_for_sequence(quantized)
+            try:
+                chord_inference.infer_chords_for_sequence(quantized)
+            except chord_inference.UncommonTimeSignatureError:  # 3/2, 9/8, 5/4 ...
+                chord_inference.infer_chords_for_sequence(quantized, chords_per_bar=1)
     except chord_inference.ChordInferenceError as error:
         tally.drop(f"{CHORD_INFERENCE_FAILED} ({type(error).__name__})")
         return False
