@@ -110,7 +110,7 @@ class VaeSpec:
 
 def vae_spec(config_id: str, *, enc_rnn_size: Sequence[int] | None = None,
              dec_rnn_size: Sequence[int] | None = None, z_size: int | None = None,
-             beta_rate: float | None = None,
+             free_bits: float | None = None, beta_rate: float | None = None,
              dropout_keep_prob: float | None = None) -> VaeSpec:
     """The spec of ``config_id`` with Magenta's hparams wherever an argument is None."""
     if config_id not in MAGENTA_HPARAMS:
@@ -131,7 +131,8 @@ def vae_spec(config_id: str, *, enc_rnn_size: Sequence[int] | None = None,
         raise MagwidgetsError(f"dropout_keep_prob must be in (0, 1], got {keep!r}")
     return VaeSpec(config_id, sizes["encoder"], sizes["decoder"], sizes["z"][0],
                    converter.input_depth, converter.output_depth, config.max_seq_len,
-                   config.decoder == "groove", float(hparams.free_bits),
+                   config.decoder == "groove",
+                   float(hparams.free_bits if free_bits is None else free_bits),
                    float(hparams.max_beta),
                    float(hparams.beta_rate if beta_rate is None else beta_rate), keep)
 
