@@ -109,11 +109,9 @@ class Starter:
 MODELS = [
     Starter("drums_2bar", "cat-drums_2bar_small", str(GROOVE_MIDI)),
     Starter("groove_humanize", "groovae_2bar_humanize", str(GROOVE_MIDI),
-            {"dropout_keep_prob": 0.7, "free_bits": 256},
+            {"dropout_keep_prob": 0.7},
             "dropout keep probability 0.7 instead of Magenta's 0.3, which suits a 4x wider "
-            "network trained for far more steps; 256 free bits instead of 48, so z may hold "
-            "the whole 2-bar hit pattern (humanize encodes and decodes, it never samples "
-            "the prior, and with 48 bits a short training kept only ~70% of the hits)"),
+            "network trained for far more steps"),
     Starter("groove_tap2drum", "groovae_2bar_tap_fixed_velocity", str(GROOVE_MIDI),
             {"dropout_keep_prob": 0.7},
             "dropout keep probability 0.7 instead of Magenta's 0.3, which suits a 4x wider "
@@ -350,6 +348,13 @@ def card(model: Starter, meta: dict) -> str:
     windows = meta["data"]["windows"]
     credit = FOLK_CREDIT if model.folk else GROOVE_CREDIT
     changed = "" if model.why == "none" else f" Changed from Magenta's hparams: {model.why}."
+    beta_end = net["max_beta"] * (1.0 - net["beta_rate"] ** train["steps"])
+    augmented = (" Training windows transposed at random by -5..+5 semitones, as Magenta's "
+                 "augmenter does." if model.folk else "")
+    if model.folk:
+        changed += (" With Magenta's slow KL schedule a run this short stays close to an "
+                    "autoencoder: reconstruction and interpolation are its strength, and "
+                    "samples from N(0, I) are less typical than a fully trained model's.")
     return f"""# {model.name}: MusicVAE `{model.config_id}`
 
 Magenta's `{model.config_id}` MusicVAE, trained by magwidgets on openly licensed data, at
@@ -375,8 +380,9 @@ Windows (2 bars, 16th-note steps, extracted by Magenta's rules): {windows['train
 - Loss as Magenta's: reconstruction + beta x max(KL - free bits, 0), free bits
   {net['free_bits']:g}, max beta {net['max_beta']:g}, beta rate {net['beta_rate']:g};
   dropout keep probability {net['dropout_keep_prob']:g}.{changed}
+- KL weight beta = max beta x (1 - beta rate ^ step): {beta_end:.3f} at the last step.
 - Adam, learning rate {train['learning_rate']:g} (constant), gradient norm clipped at 1,
-  batch {train['batch_size']}, teacher forcing.
+  batch {train['batch_size']}, teacher forcing.{augmented}
 - {train['steps']} steps in {train['epochs']} epochs ({train['seconds'] / 60:.1f} min on
   {train['device']}, stopped by {train['stopped']}); the checkpoint is epoch
   {train['best_epoch']}, the lowest eval reconstruction loss
