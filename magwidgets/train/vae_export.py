@@ -89,9 +89,8 @@ def write_checkpoint_tar(variables: dict[str, np.ndarray], path: str | Path,
 
 
 def trained_run(run_dir: str | Path) -> tuple[keras.Model, VaeSpec, dict[str, Any]]:
-    """The best checkpoint of a MusicVAE run, its spec and record."""
-    import magwidgets.train.vae  # noqa: F401  (registers the custom layers for loading)
-
+    """The best checkpoint of a MusicVAE run, its spec and record (importing
+    ``magwidgets.train.vae`` above registers its custom layers for loading)."""
     run = RunFolder(Path(run_dir))
     record = run.read_record()
     if record.get("family") != "music_vae":
