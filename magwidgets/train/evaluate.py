@@ -180,7 +180,7 @@ def write_model_card(name: str, run_dir: Path, folder: Path, data_note: str,
     lines = [
         f"# Starter model `{name}`: {record['config']} ({family})", "",
         f"Load it with `mw.load_model(\"starter:{name}\")`.", "",
-        "## Data", "", data_note, "",
+        "## Data and licence", "", data_note, "",
         f"Source: `{record['source']}`. Files read: {data['files_read']}; examples: "
         + ", ".join(f"{split} {count}" for split, count in data["examples"].items()) +
         (f" (training cut into {record['window']}-step windows)" if record.get("window") else "")
