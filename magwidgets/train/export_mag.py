@@ -161,7 +161,7 @@ def hparams_text(spec: NetworkSpec) -> str:
 def export_run_mag(run: RunFolder, out: str | Path) -> Path:
     """The best checkpoint of an event-RNN run as a ``.mag`` bundle at ``out``."""
     record = run.read_record()
-    spec = NetworkSpec(**{**record["network"], "layer_sizes": tuple(record["network"]["layer_sizes"])})
+    spec = NetworkSpec.from_dict(record["network"])
     weights = magenta_variables(run.best_model(), spec)
     best = record["epochs"][record["best_epoch"] - 1]
     description = (f"magwidgets: {spec.config_id} trained on {record['source']} "
