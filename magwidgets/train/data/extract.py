@@ -7,12 +7,12 @@ reason (the texts are the constants below), in a ``Tally``.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
-from unittest import mock
 
 import note_seq
 import numpy as np
@@ -187,8 +187,7 @@ def add_inferred_chords(quantized: music_pb2.NoteSequence, tally: Tally) -> bool
     if any(a.annotation_type == CHORD_SYMBOL for a in quantized.text_annotations):
         return True
     try:
-        with mock.patch.object(chord_inference, "_key_chord_transition_distribution",
-                               _transition_distribution):
+        with _memoized_chord_transitions():
             try:
                 chord_inference.infer_chords_for_sequence(quantized)
             except chord_inference.UncommonTimeSignatureError:  # 3/2, 9/8, 5/4 ...
@@ -200,6 +199,16 @@ def add_inferred_chords(quantized: music_pb2.NoteSequence, tally: Tally) -> bool
 
 
 _unpatched_transition_distribution = chord_inference._key_chord_transition_distribution
+
+
+@contextlib.contextmanager
+def _memoized_chord_transitions() -> Iterator[None]:
+    """note-seq's chord inference, its transition matrix computed once per setting."""
+    chord_inference._key_chord_transition_distribution = _transition_distribution
+    try:
+        yield
+    finally:
+        chord_inference._key_chord_transition_distribution = _unpatched_transition_distribution
 
 
 def _transition_distribution(key_chord_distribution: np.ndarray, key_change_prob: float,
