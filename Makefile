@@ -1,11 +1,11 @@
-# The two quick-start commands (`make demo`, `make test`) set themselves up and are idempotent.
+# The two quick-start commands (`make studio`, `make test`) set themselves up and are idempotent.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 FIXTURES := tests/fixtures/magenta-oracle/rnn
 
-.PHONY: setup system-deps demo test bench
+.PHONY: setup system-deps studio demo test bench
 setup: $(STAMP)
 
 # FluidSynth, a GM soundfont and Chromium for the audio and browser tests (apt, if missing)
@@ -22,6 +22,13 @@ $(STAMP): pyproject.toml $(wildcard $(VOILA_TEMPLATE)/*)
 	mkdir -p $(VENV)/share/jupyter/voila/templates
 	cp -r $(VOILA_TEMPLATE) $(VENV)/share/jupyter/voila/templates/
 	touch $(STAMP)
+
+# The Studio dashboard (Continue, Generate, Interpolate, Groove, Drumify) on the shipped starter
+# models, no internet needed: http://localhost:8866. Served from notebooks/ so Voila reads
+# notebooks/voila.json (uploads up to 200 MB reach the kernel, which explains what it refuses).
+PORT ?= 8866
+studio: $(STAMP) system-deps
+	cd notebooks && ../$(BIN)/voila studio.ipynb --port=$(PORT)
 
 # Generate drums and a melody from .mag bundles into demo/: MIDI files and web pages with a
 # pianoroll and an audio player (the bundled test bundles have random weights; pass your own:

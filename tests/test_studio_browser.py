@@ -102,7 +102,7 @@ def test_interpolation_slider_scrubs_between_the_ends(studio):
     wait_for(page, lambda: audio_sources(page) != first, "the audio of point B")
 
 
-def test_bad_input_is_explained_and_the_dashboard_keeps_working(studio):
+def test_bad_input_is_explained_and_the_dashboard_keeps_working(studio, tmp_path):
     page, _ = studio
     # A text file uploaded as the primer: refused, with its name in the message.
     open_tabs(page, ("Continue", "Melody"))
@@ -117,6 +117,15 @@ def test_bad_input_is_explained_and_the_dashboard_keeps_working(studio):
     click_button(page, "Generate")
     wait_for(page, lambda: shown_text(page).count(ERROR_MARK) >= 2, "Generate to refuse it")
     assert history_text(page) == before
+    # A 50 MB upload reaches the kernel (notebooks/voila.json raises Tornado's 10 MiB
+    # websocket message cap) and is refused by its size.
+    huge = tmp_path / "huge.mid"
+    huge.write_bytes(bytes(50 * 1024 * 1024))
+    with page.expect_file_chooser() as chooser:
+        page.locator(".widget-upload:visible", has_text="MIDI file").first.click()
+    chooser.value.set_files(files=[huge])
+    wait_for(page, lambda: "huge.mid" in shown_text(page) and "MB" in shown_text(page),
+             "the 50 MB upload to be refused")
     # Back to typed notes: the same tool works again.
     click_button(page, "notes")
     click_button(page, "Generate")
