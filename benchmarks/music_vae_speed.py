@@ -13,14 +13,12 @@ Targets (issue 6, on this 2-core machine): one 2-bar decode at cat-mel_2bar_smal
 cat-drums_2bar_small size under 30 ms, at cat-mel_2bar_big size under 1.5 s; the other
 figures are reported. Runs against a temporary ``MAGWIDGETS_CACHE``.
 
-Every LSTM step is a few matrix-vector products, which OpenBLAS spreads over its threads by
-default; on a busy machine that costs far more than it gains (measured here under load: a
-1024x858 float32 product 4.3 ms with the default threads, 0.1 ms with one). The figures
-depend on it, so the load average and the BLAS thread setting are printed, and
-``--blas-threads 1`` re-runs the benchmark with ``OPENBLAS_NUM_THREADS`` (and OpenMP's, MKL's)
-set.
+Every LSTM step is a few matrix-vector products; the models compute them on one BLAS thread
+(``magwidgets.models.blas``), since on a busy machine OpenBLAS's threads cost far more than
+they gain (measured here under load: a 1024x858 float32 product 4.3 ms with the default
+threads, 0.1 ms with one). The load average is printed with the figures.
 
-Usage: ``python benchmarks/music_vae_speed.py [--check] [--blas-threads N]``; with
+Usage: ``python benchmarks/music_vae_speed.py [--check] [--repeats N]``; with
 ``--check`` the exit code is 1 when a target fails (otherwise it is a report and always
 exits 0).
 """
@@ -30,7 +28,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -49,7 +46,6 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "magenta-oracle" / "vae"
 TEMPERATURE = 0.5
 INTERPOLATION_STEPS = 5
-BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 TARGET_MS = {"cat-mel_2bar_small": 30.0, "cat-drums_2bar_small": 30.0,
              "cat-mel_2bar_big": 1500.0}  # one decode at the real size
 
@@ -161,17 +157,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="exit 1 if a target fails")
     parser.add_argument("--repeats", type=int, default=7)
-    parser.add_argument("--blas-threads", type=int,
-                        help="re-run with the BLAS libraries limited to this many threads")
     args = parser.parse_args()
-    wanted = str(args.blas_threads)
-    if args.blas_threads and os.environ.get(BLAS_THREAD_VARIABLES[0]) != wanted:
-        env = {**os.environ, **{name: wanted for name in BLAS_THREAD_VARIABLES}}
-        return subprocess.run([sys.executable, __file__, *sys.argv[1:]], env=env).returncode
-
-    blas = os.environ.get(BLAS_THREAD_VARIABLES[0], "the library's default")
-    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; BLAS threads: "
-          f"{blas}; temperature {TEMPERATURE}; median of {args.repeats} after one warm-up "
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "
+          f"temperature {TEMPERATURE}; median of {args.repeats} after one warm-up "
           f"(one run when a call takes over 5 s)\n")
     print(f"{'config':<22}{'size':<34}{'decode ms':>11}{'interp x5 ms':>14}  target")
     failures = 0
