@@ -124,7 +124,7 @@ def test_attention_length_falls_back_to_config_default(tmp_path, fresh_cache, me
     assert model.network.attention.wraps == "first"
     inputs, _ = _first_call("drum_kit")
     probabilities = model.predict_proba(inputs)
-    np.testing.assert_allclose(probabilities.sum(-1), 1.0, atol=1e-9)
+    np.testing.assert_allclose(probabilities.sum(-1), 1.0, atol=1e-6)  # float32 sums
 
 
 # -- 3. attention around the whole stack (old Magenta) ------------------------------------
