@@ -13,7 +13,7 @@ Targets (issue 6, on this 2-core machine): one 2-bar decode at cat-mel_2bar_smal
 cat-drums_2bar_small size under 30 ms, at cat-mel_2bar_big size under 1.5 s; the other
 figures are reported. Runs against a temporary ``MAGWIDGETS_CACHE``.
 
-Every LSTM step is a few matrix-vector products; the models compute them on one BLAS thread
+Every LSTM step is a few matrix-vector products; MusicVAE computes them on one BLAS thread
 (``magwidgets.models.blas``), since on a busy machine OpenBLAS's threads cost far more than
 they gain (measured here under load: a 1024x858 float32 product 4.3 ms with the default
 threads, 0.1 ms with one). The load average is printed with the figures.

@@ -24,7 +24,6 @@ from note_seq.protobuf import music_pb2
 from magwidgets.errors import GenerationError, PrimerError
 from magwidgets.io.sequences import SequenceLike, to_note_sequence
 from magwidgets.models.beam import Beam, beam_search
-from magwidgets.models.blas import one_blas_thread
 from magwidgets.models.configs import RnnConfig
 from magwidgets.models.lstm import LSTMNetwork, softmax, take_state
 
@@ -142,7 +141,6 @@ class EventRNN(abc.ABC):
             return np.eye(self.encoder.input_depth)[indices]
         return np.asarray(inputs, dtype=np.float64)
 
-    @one_blas_thread
     def predict_proba(self, inputs: np.ndarray, temperature: float = 1.0) -> np.ndarray:
         """The graph's softmax for Magenta-encoded ``inputs`` [batch, time, input_size],
         run from the zero state; returns [batch, time, num_classes] probabilities."""
@@ -249,7 +247,6 @@ class EventRNN(abc.ABC):
                     "models were trained in 4/4, so expect 4/4 phrasing", stacklevel=4)
                 return
 
-    @one_blas_thread
     def generate_with_score(self, primer: SequenceLike = None, *,
                             start_time: float | None = None, end_time: float | None = None,
                             steps: int | None = None, qpm: float | None = None,
