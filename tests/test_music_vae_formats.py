@@ -76,6 +76,20 @@ def test_float32_magentajs_folder_gives_identical_outputs(reference, config, tmp
     assert np.array_equal(same.encode(inputs(config))[1], want["mu"])
 
 
+def test_a_folder_without_encoder_sigma_encodes_to_mu(reference, tmp_path):
+    """Magenta.js reads only encoder/mu, so a Magenta.js folder may leave sigma out: such a
+    model encodes to z = mu (sigma 0), as Magenta.js does, and decodes as the full one."""
+    config = "cat-mel_2bar_small"
+    weights = {name: value for name, value in load_weights(tar(config)).items()
+               if not name.startswith("encoder/sigma/")}
+    model = mw.load_model(write_magentajs(weights, config_json_for(config), tmp_path / "js"))
+    z, mu, sigma = model.encode(inputs(config), seed=0)
+    want = reference[config]
+    assert np.array_equal(mu, want["mu"]) and np.array_equal(z, mu) and not sigma.any()
+    got = outputs(model, config)["sequences"]
+    assert [note_tuples(s) for s in got] == [note_tuples(s) for s in want["sequences"]]
+
+
 def hits(sequence) -> dict[tuple, object]:
     """Notes keyed by (pitch, nearest sixteenth, instrument)."""
     step = 60.0 / (sequence.tempos[0].qpm if sequence.tempos else 120.0) / 4

@@ -96,7 +96,8 @@ class Encoder:
         if not self.layers:
             raise KeyError(_ENC.format(0, "fw") + "kernel")
         self.mu = dense(weights, "encoder/mu")
-        self.sigma = dense(weights, "encoder/sigma")
+        # Magenta.js only reads mu, so its checkpoint folders may leave sigma out
+        self.sigma = dense(weights, "encoder/sigma") if "encoder/sigma/kernel" in weights else None
 
     @property
     def input_size(self) -> int:
@@ -107,7 +108,8 @@ class Encoder:
         return self.mu[1].shape[0]
 
     def __call__(self, inputs: np.ndarray, lengths: np.ndarray):
-        """(mu, sigma) for a padded batch ``inputs`` [batch, time, depth]."""
+        """(mu, sigma) for a padded batch ``inputs`` [batch, time, depth]; sigma is zero for a
+        checkpoint without ``encoder/sigma``."""
         x = inputs
         for fw, bw in self.layers:
             out_fw, last_fw = _run(fw, x, lengths)
@@ -115,6 +117,8 @@ class Encoder:
             x = np.concatenate([out_fw, _reverse(out_bw, lengths)], axis=2)
         encoded = np.concatenate([last_fw, last_bw], axis=1)
         mu = encoded @ self.mu[0] + self.mu[1]
+        if self.sigma is None:  # encode to mu itself, as Magenta.js does
+            return mu, np.zeros_like(mu)
         sigma = _softplus(encoded @ self.sigma[0] + self.sigma[1])
         return mu, sigma
 
