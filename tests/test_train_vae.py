@@ -12,13 +12,13 @@ from note_seq.protobuf import music_pb2
 
 import magwidgets as mw
 from magwidgets.errors import MagwidgetsError
-from magwidgets.models.music_vae.network import initial_state, stack_step
 from magwidgets.train.data import prepare
 from magwidgets.train.loop import FitSettings, RunFolder
 from magwidgets.train.vae import WindowBatches, latent_model, train_vae_on, vae_spec
 from magwidgets.train.vae_cli import export_music_vae
 from magwidgets.train.vae_evaluate import (beat_share, bigram_perplexity, categorical_scores,
-                                           groove_scores, humanize_scores, key_share)
+                                           groove_scores, humanize_scores, key_share,
+                                           teacher_forced_logits)
 from magwidgets.train.vae_export import export_tar, trained_run, write_checkpoint_tar
 
 GROOVE = Path(__file__).resolve().parents[1] / ".." / "shared" / "datasets" / "groove-midi"
@@ -49,17 +49,6 @@ def test_training_lowers_the_eval_loss(run):
     assert all(np.isfinite(epoch["eval_kl_bits"]) for epoch in record["epochs"])
 
 
-def _numpy_logits(vae, z: np.ndarray, decoder_inputs: np.ndarray) -> np.ndarray:
-    """The NumPy decoder's outputs, fed the given inputs (teacher forcing) from ``z``."""
-    decoder = vae.decoder
-    state = initial_state(z, decoder.initial, decoder.cells)
-    steps = []
-    for t in range(decoder_inputs.shape[1]):
-        top = stack_step(decoder.cells, np.concatenate([decoder_inputs[:, t], z], 1), state)
-        steps.append(top @ decoder.output[0] + decoder.output[1])
-    return np.stack(steps, axis=1)
-
-
 def test_exported_tar_computes_what_keras_computes(run, tmp_path):
     config_id, folder, _, data = run
     tar = export_tar(folder, tmp_path / "model.tar")
@@ -71,7 +60,7 @@ def test_exported_tar_computes_what_keras_computes(run, tmp_path):
     keras_mu, keras_sigma = latent_model(model)(encoder_inputs)
     np.testing.assert_allclose(mu, keras_mu, atol=1e-5)
     np.testing.assert_allclose(sigma, keras_sigma, atol=1e-5)
-    logits = _numpy_logits(vae, mu, decoder_inputs.astype(np.float64))
+    logits = teacher_forced_logits(vae, mu, decoder_inputs.astype(np.float64))
     keras_logits = np.asarray(model((encoder_inputs, decoder_inputs), training=False))
     assert np.abs(keras_logits).max() > 0.1  # trained, not all-zero
     np.testing.assert_allclose(logits, keras_logits, atol=1e-5)

@@ -10,6 +10,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from typing import BinaryIO, Callable
 
 import numpy as np
 import platformdirs
@@ -44,9 +45,9 @@ def load_cached(sha256: str) -> tuple[dict[str, np.ndarray], dict] | None:
     return weights, meta
 
 
-def store(sha256: str, weights: dict[str, np.ndarray], meta: dict) -> None:
-    """Write an entry atomically; a cache that cannot be written is not an error."""
-    path = _entry(sha256)
+def write_atomically(path: Path, write: Callable[[BinaryIO], None]) -> None:
+    """Write ``path`` through a temporary file renamed into place, so readers never see half
+    an entry; a cache that cannot be written is not an error."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
@@ -54,7 +55,14 @@ def store(sha256: str, weights: dict[str, np.ndarray], meta: dict) -> None:
         return
     try:
         with os.fdopen(handle, "wb") as stream:
-            np.savez(stream, **weights, **{_META_KEY: json.dumps({**meta, "format": CACHE_FORMAT})})
+            write(stream)
         os.replace(temporary, path)
     except OSError:
         Path(temporary).unlink(missing_ok=True)
+
+
+def store(sha256: str, weights: dict[str, np.ndarray], meta: dict) -> None:
+    """Cache the weights of the model file whose sha256 this is (atomically)."""
+    stamped = json.dumps({**meta, "format": CACHE_FORMAT})
+    write_atomically(_entry(sha256), lambda stream: np.savez(stream, **weights,
+                                                             **{_META_KEY: stamped}))

@@ -247,8 +247,9 @@ def _dropout(hidden, spec: NetworkSpec, after: str):
 
 # -- export under Magenta's names -------------------------------------------------------------
 
-def _keras_lstm_as_tf1(layer: keras.layers.LSTM) -> tuple[np.ndarray, np.ndarray]:
-    """A Keras LSTM's weights as TF1 BasicLSTMCell's (kernel, bias)."""
+def keras_lstm_as_tf1(layer: keras.layers.LSTM) -> tuple[np.ndarray, np.ndarray]:
+    """A Keras LSTM's weights as TF1 BasicLSTMCell's or LSTMBlockCell's (the same layout):
+    kernel [in + units, 4 units] with gates i, j, f, o, and bias less the built-in forget bias."""
     kernel, recurrent, bias = (np.asarray(w, np.float32) for w in layer.get_weights())
     i, f, c, o = np.split(np.concatenate([kernel, recurrent], axis=0), 4, axis=1)
     bi, bf, bc, bo = np.split(bias, 4)
@@ -296,7 +297,7 @@ def magenta_variables(model: keras.Model, spec: NetworkSpec) -> dict[str, np.nda
         variables.update(_attention_variables(model.get_layer("attention").cell,
                                               spec.attention_wraps))
     for index in range(wrapped, len(spec.layer_sizes)):
-        kernel, bias = _keras_lstm_as_tf1(model.get_layer(_layer_name(index)))
+        kernel, bias = keras_lstm_as_tf1(model.get_layer(_layer_name(index)))
         scope = f"rnn/multi_rnn_cell/cell_{index}/basic_lstm_cell/"
         variables[scope + "kernel"], variables[scope + "bias"] = kernel, bias
     weights, biases = model.get_layer("logits").get_weights()

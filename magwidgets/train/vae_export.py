@@ -25,21 +25,12 @@ import numpy as np
 from magwidgets.bundles.magentajs import config_json_for, write_magentajs
 from magwidgets.errors import MagwidgetsError
 from magwidgets.train.loop import RunFolder
+from magwidgets.train.rnn import keras_lstm_as_tf1
 from magwidgets.train.vae import VaeSpec, decoder_layer_name, encoder_layer_names
 
-FORGET_BIAS = 1.0  # LSTMBlockCell adds this to the forget gate; Keras learns it in the bias
 _ENCODER = "encoder/cell_{}/bidirectional_rnn/{}/multi_rnn_cell/cell_0/lstm_cell/"
 _DECODER = "decoder/multi_rnn_cell/cell_{}/lstm_cell/"
 GLOBAL_STEP = "global_step"
-
-
-def lstm_block_cell(layer: keras.layers.LSTM) -> tuple[np.ndarray, np.ndarray]:
-    """A Keras LSTM's weights as TF1 LSTMBlockCell's (kernel [in + units, 4 units], bias)."""
-    kernel, recurrent, bias = (np.asarray(w, np.float32) for w in layer.get_weights())
-    i, f, c, o = np.split(np.concatenate([kernel, recurrent], axis=0), 4, axis=1)
-    bi, bf, bc, bo = np.split(bias, 4)
-    return (np.concatenate([i, c, f, o], axis=1),
-            np.concatenate([bi, bc, bf - FORGET_BIAS, bo]))
 
 
 def magenta_variables(model: keras.Model, spec: VaeSpec, global_step: int
@@ -53,13 +44,13 @@ def magenta_variables(model: keras.Model, spec: VaeSpec, global_step: int
 
     for index in range(len(spec.enc_rnn_size)):
         for direction, name in zip(("fw", "bw"), encoder_layer_names(index)):
-            put(_ENCODER.format(index, direction), lstm_block_cell(model.get_layer(name)))
+            put(_ENCODER.format(index, direction), keras_lstm_as_tf1(model.get_layer(name)))
     for dense, name in (("mu", "encoder/mu/"), ("sigma", "encoder/sigma/"),
                         ("z_to_initial_state", "decoder/z_to_initial_state/"),
                         ("output_projection", "decoder/output_projection/")):
         put(name, model.get_layer(dense).get_weights())
     for index in range(len(spec.dec_rnn_size)):
-        put(_DECODER.format(index), lstm_block_cell(model.get_layer(decoder_layer_name(index))))
+        put(_DECODER.format(index), keras_lstm_as_tf1(model.get_layer(decoder_layer_name(index))))
     variables[GLOBAL_STEP] = np.asarray(global_step, np.int64)
     return variables
 

@@ -9,16 +9,14 @@ sequence's ``filename``). Writes are atomic; a damaged entry is read again from 
 from __future__ import annotations
 
 import hashlib
-import os
 import struct
-import tempfile
 from pathlib import Path
 from typing import Callable
 
 from google.protobuf.message import DecodeError
 from note_seq.protobuf import music_pb2
 
-from magwidgets.bundles.cache import cache_dir
+from magwidgets.bundles.cache import cache_dir, write_atomically
 
 SCORES_FORMAT = 1  # bump when scores.score_to_sequence changes what it writes
 _LENGTH = struct.Struct("<I")
@@ -61,17 +59,7 @@ def _unpack(data: bytes) -> Pieces:
 
 
 def _store(entry: Path, pieces: Pieces) -> None:
-    """Write atomically; a cache that cannot be written is not an error."""
+    """Write the pieces as length-prefixed NoteSequences, atomically."""
     data = b"".join(_LENGTH.pack(len(blob)) + blob
                     for blob in (sequence.SerializeToString() for _, sequence in pieces))
-    try:
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=entry.parent, suffix=".tmp")
-    except OSError:
-        return
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, entry)
-    except OSError:
-        Path(temporary).unlink(missing_ok=True)
+    write_atomically(entry, lambda stream: stream.write(data))
