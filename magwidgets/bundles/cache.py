@@ -6,6 +6,7 @@ platform's user cache folder. Writes are atomic (temporary file, then rename).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -14,6 +15,8 @@ from typing import BinaryIO, Callable
 
 import numpy as np
 import platformdirs
+
+from magwidgets.errors import BundleError
 
 CACHE_FORMAT = 2  # bump when the stored layout changes; old entries are then ignored
 _META_KEY = "__meta__"
@@ -66,3 +69,30 @@ def store(sha256: str, weights: dict[str, np.ndarray], meta: dict) -> None:
     stamped = json.dumps({**meta, "format": CACHE_FORMAT})
     write_atomically(_entry(sha256), lambda stream: np.savez(stream, **weights,
                                                              **{_META_KEY: stamped}))
+
+
+def checkpoint_digest(prefix: Path) -> str:
+    """The sha256 of a TF checkpoint's ``<prefix>.index`` and ``<prefix>.data-*`` files: its
+    cache key."""
+    files = [Path(f"{prefix}.index"), *sorted(prefix.parent.glob(f"{prefix.name}.data-*"))]
+    digest = hashlib.sha256()
+    try:
+        for file in files:
+            with open(file, "rb") as stream:
+                for block in iter(lambda: stream.read(1 << 20), b""):
+                    digest.update(block)
+    except OSError as error:
+        raise BundleError(f"{prefix}: cannot read the checkpoint ({error})") from None
+    return digest.hexdigest()
+
+
+def cached_weights(sha256: str, kind: str,
+                   convert: Callable[[], dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """The weights cached under ``sha256`` for a model of ``kind``, else ``convert()``'s
+    (the only step that needs TensorFlow), stored for next time."""
+    cached = load_cached(sha256)
+    if cached is not None and cached[1].get("kind") == kind:
+        return cached[0]
+    weights = convert()
+    store(sha256, weights, {"kind": kind})
+    return weights

@@ -45,6 +45,19 @@ def read_checkpoint_bytes(checkpoint: bytes, source: Path) -> dict[str, np.ndarr
             ) from err
 
 
+def read_checkpoint_prefix(prefix: Path, source: Path) -> dict[str, np.ndarray]:
+    """All variables of the TF checkpoint ``<prefix>.index`` + ``<prefix>.data-*`` (V1 or V2);
+    errors name ``source``."""
+    tf = _tensorflow()
+    try:
+        reader = tf.train.load_checkpoint(str(prefix))
+        return {name: np.asarray(reader.get_tensor(name))
+                for name in reader.get_variable_to_shape_map()}
+    except Exception as error:  # TF raises many types for corrupt files
+        raise BundleError(f"{source}: the checkpoint cannot be read "
+                          f"({type(error).__name__}: {error})") from None
+
+
 @dataclass(frozen=True)
 class GraphFacts:
     """What the generator graph tells beyond the weights."""

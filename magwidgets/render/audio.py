@@ -42,6 +42,7 @@ from note_seq.protobuf import music_pb2
 
 from magwidgets.errors import SynthesisError
 from magwidgets.io.sequences import SequenceLike, to_note_sequence
+from magwidgets.io.waveform import Waveform
 from magwidgets.render.synth import render_builtin
 
 Backend = Literal["auto", "fluidsynth", "builtin"]
@@ -74,22 +75,6 @@ SOUNDFONT_NAMES = (
     "soundfonts/FluidR3_GM.sf2",  # Fedora, Arch
     "soundfonts/default.sf2",  # FluidSynth's own default (Homebrew, conda, Fedora)
 )
-
-
-class Waveform(np.ndarray):
-    """Mono float32 audio in [-1, 1] that knows its ``sample_rate`` (Hz) and ``backend``."""
-
-    sample_rate: int
-    backend: str
-
-    def __new__(cls, samples: np.ndarray, sample_rate: int, backend: str) -> Waveform:
-        waveform = np.asarray(samples, dtype=np.float32).view(cls)
-        waveform.sample_rate, waveform.backend = sample_rate, backend
-        return waveform
-
-    def __array_finalize__(self, obj: Any) -> None:
-        self.sample_rate = getattr(obj, "sample_rate", 0)
-        self.backend = getattr(obj, "backend", "")
 
 
 def synthesize(

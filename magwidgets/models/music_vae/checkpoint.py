@@ -19,7 +19,7 @@ from typing import Callable
 
 import numpy as np
 
-from magwidgets.bundles import cache, magentajs
+from magwidgets.bundles import cache, magentajs, tf_reader
 from magwidgets.errors import BundleError
 
 MAX_MEMBER_BYTES = 2 * 1024**3  # the largest released MusicVAE checkpoint is well below this
@@ -86,24 +86,7 @@ def read_checkpoint_tar(path: Path) -> dict[str, np.ndarray]:
                 raise BundleError(f"{path}: cannot read tar member '{member.name}'")
             with source, open(target, "wb") as sink:
                 sink.write(source.read())
-        return read_checkpoint_prefix(Path(folder, *PurePosixPath(prefix).parts), path)
-
-
-def read_checkpoint_prefix(prefix: Path, source: Path) -> dict[str, np.ndarray]:
-    """All variables of the TF checkpoint ``<prefix>.index`` + ``<prefix>.data-*`` (needs
-    TensorFlow); errors name ``source``."""
-    try:
-        import tensorflow as tf
-    except ImportError:
-        raise BundleError(f"{source}: converting a checkpoint the first time needs "
-                          "TensorFlow (pip install tensorflow-cpu)") from None
-    try:
-        reader = tf.train.load_checkpoint(str(prefix))
-        return {name: np.asarray(reader.get_tensor(name))
-                for name in reader.get_variable_to_shape_map()}
-    except Exception as error:  # TF raises many types for corrupt files
-        raise BundleError(f"{source}: the checkpoint cannot be read "
-                          f"({type(error).__name__}: {error})") from None
+        return tf_reader.read_checkpoint_prefix(Path(folder, *PurePosixPath(prefix).parts), path)
 
 
 def _prefix_in(folder: Path) -> Path:
@@ -125,24 +108,12 @@ def _prefix_in(folder: Path) -> Path:
 
 def _load_prefix(prefix: Path) -> dict[str, np.ndarray]:
     """A bare TF checkpoint's weights, cached by the sha256 of its index and data files."""
-    files = [Path(f"{prefix}.index"), *sorted(prefix.parent.glob(f"{prefix.name}.data-*"))]
-    digest = hashlib.sha256()
-    try:
-        for file in files:
-            digest.update(file.read_bytes())
-    except OSError as error:
-        raise BundleError(f"{prefix}: cannot read the checkpoint ({error})") from None
-    return _cached(digest.hexdigest(), lambda: read_checkpoint_prefix(prefix, prefix))
+    return _cached(cache.checkpoint_digest(prefix),
+                   lambda: tf_reader.read_checkpoint_prefix(prefix, prefix))
 
 
 def _cached(digest: str, convert: Callable[[], dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
-    """Weights cached under ``digest``, else ``convert()``'s, stored for next time."""
-    cached = cache.load_cached(digest)
-    if cached is not None and cached[1].get("kind") == "music_vae":
-        return cached[0]
-    weights = convert()
-    cache.store(digest, weights, {"kind": "music_vae"})
-    return weights
+    return cache.cached_weights(digest, "music_vae", convert)
 
 
 def load_weights(path: str | Path) -> dict[str, np.ndarray]:
