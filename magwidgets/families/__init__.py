@@ -1,0 +1,1 @@
+"""Model families, one folder each (its configs, checkpoint reading, NumPy model)."""
