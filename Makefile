@@ -1,6 +1,8 @@
 # The two quick-start commands (`make studio`, `make test`) set themselves up and are idempotent.
 PYTHON ?= python3
-VENV := .venv
+VENV ?= .venv
+# A pip constraints file for the install (CI pins pyproject's floors with .ci/minimum-constraints.txt)
+CONSTRAINTS ?=
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 FIXTURES := tests/fixtures/magenta-oracle/rnn
@@ -15,10 +17,10 @@ system-deps:
 # Editable installs skip pyproject's data-files, so the dashboards' offline Voilà template
 # (notebooks/templates/magwidgets) is copied to where Voilà looks for templates.
 VOILA_TEMPLATE := notebooks/templates/magwidgets
-$(STAMP): pyproject.toml $(wildcard $(VOILA_TEMPLATE)/*)
+$(STAMP): pyproject.toml $(wildcard $(VOILA_TEMPLATE)/*) $(CONSTRAINTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e ".[test]" $(if $(CONSTRAINTS),-c $(CONSTRAINTS))
 	mkdir -p $(VENV)/share/jupyter/voila/templates
 	cp -r $(VOILA_TEMPLATE) $(VENV)/share/jupyter/voila/templates/
 	touch $(STAMP)

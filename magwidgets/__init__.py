@@ -6,12 +6,19 @@
 >>> mw.show(sequence)  # pianoroll + audio player + MIDI download, in a notebook
 """
 
+import contextlib as _contextlib
+import io as _io
 import warnings as _warnings
 
-with _warnings.catch_warnings():
-    # note-seq imports pydub, which warns about an ffmpeg that magwidgets never uses.
+# note-seq imports pydub, which warns at import about an ffmpeg (and, on Python 3.11-3.12, the
+# audioop module) that magwidgets never uses; pretty_midi imports pyfluidsynth, which prints
+# where it found libfluidsynth to stdout whenever the CI variable is set. Quiet exactly those.
+with _warnings.catch_warnings(), _contextlib.redirect_stdout(_io.StringIO()):
     _warnings.filterwarnings("ignore", message="Couldn't find ffmpeg", category=RuntimeWarning)
+    _warnings.filterwarnings("ignore", message="'audioop' is deprecated",
+                             category=DeprecationWarning)
     import note_seq  # noqa: F401
+    import pretty_midi  # noqa: F401
 
 from magwidgets.errors import (BundleError, GenerationError, MagwidgetsError, PrimerError,
                                RenderError, SynthesisError)

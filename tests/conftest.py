@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 from google.protobuf import text_format
+
+import magwidgets  # noqa: F401  (first: it imports note-seq and pretty_midi quietly)
 from note_seq.protobuf import music_pb2
 
 ORACLE = Path(__file__).parent / "fixtures" / "magenta-oracle" / "rnn"

@@ -46,8 +46,16 @@ def test_every_notebook_is_checked():
     assert sorted(path.name for path in NOTEBOOKS.glob("*.ipynb")) == sorted(EXPECTED)
 
 
+def _stderr(notebook: nbformat.NotebookNode) -> str:
+    """What the cells wrote to stderr: warnings show there, as a pink box in Jupyter."""
+    return "".join(output.get("text", "")
+                   for cell in notebook.cells if cell.cell_type == "code"
+                   for output in cell.outputs if output.get("name") == "stderr")
+
+
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_notebook_runs(name):
+def test_notebook_runs(name, monkeypatch):
+    monkeypatch.setenv("CI", "true")  # pyfluidsynth prints to stdout when CI is set
     notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
     NotebookClient(notebook, timeout=300, kernel_name="python3",
                    resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
@@ -55,4 +63,6 @@ def test_notebook_runs(name):
     for text in EXPECTED[name]:
         assert text in printed, f"{name} did not print {text!r}"
     assert _widget_views(notebook) >= 1
+    assert _stderr(notebook) == "", f"{name} shows a warning: {_stderr(notebook)}"
+    assert "was found at" not in printed, "pyfluidsynth's import message reached the notebook"
     assert not list(NOTEBOOKS.glob("*.mid")), "notebooks must not leave files behind"

@@ -3,8 +3,7 @@
 Its matrix-vector products are far too small to split across threads; OpenBLAS splits them
 anyway, and on a busy machine (a class of thirty kernels on one server) the threads only wait
 on each other: a 1024x858 product takes 4 ms that way and 0.1 ms on one. (The event-RNN
-engine keeps the library's default: the thread count changes float32 rounding, and the
-chaotic attention_rnn oracle fixture is reproduced note for note only with the default.)
+engine still runs with the library's default thread count.)
 """
 
 from __future__ import annotations

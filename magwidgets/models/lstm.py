@@ -5,8 +5,7 @@ the order i, j, f, o, forget bias +1) and tf.contrib's ``AttentionCellWrapper``
 (arXiv:1601.06733), wrapping either the first layer (Magenta >= 1.0) or the whole stack
 (older bundles). Arithmetic is float32, as in the TF graphs, and every weight matrix is
 applied to one row at a time (a matrix-vector product): a row's result then never depends
-on the batch it runs in, so beam search and plain sampling agree digit for digit --
-Magenta's attention configs amplify rounding until argmax choices would flip otherwise.
+on the batch it runs in, so beam search and plain sampling agree digit for digit.
 
 Weight matrices are stored transposed, ``[outputs, inputs]``, so each product reads one
 contiguous matrix. Layer 0's input weights are pre-multiplied with the attention wrapper's
