@@ -14,7 +14,7 @@ cat-drums_2bar_small size under 30 ms, at cat-mel_2bar_big size under 1.5 s; the
 figures are reported. Runs against a temporary ``MAGWIDGETS_CACHE``.
 
 Every LSTM step is a few matrix-vector products; MusicVAE computes them on one BLAS thread
-(``magwidgets.models.blas``), since on a busy machine OpenBLAS's threads cost far more than
+(``magwidgets.engine.blas``), since on a busy machine OpenBLAS's threads cost far more than
 they gain (measured here under load: a 1024x858 float32 product 4.3 ms with the default
 threads, 0.1 ms with one). The load average is printed with the figures.
 
@@ -35,9 +35,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # magwidgets first: it imports note-seq without pydub's irrelevant ffmpeg warning.
-from magwidgets.models.music_vae import VAE_CONFIGS, MusicVAE
-from magwidgets.models.music_vae.assemble import make_converter
-from magwidgets.models.music_vae.checkpoint import load_weights
+from magwidgets.families.music_vae import VAE_CONFIGS, MusicVAE
+from magwidgets.families.music_vae.assemble import make_converter
+from magwidgets.families.music_vae.checkpoint import load_weights
 import numpy as np  # isort: skip
 from google.protobuf import text_format  # isort: skip
 from note_seq.protobuf import music_pb2  # isort: skip

@@ -20,17 +20,34 @@ with _warnings.catch_warnings(), _contextlib.redirect_stdout(_io.StringIO()):
     import note_seq  # noqa: F401
     import pretty_midi  # noqa: F401
 
-from magwidgets.errors import (BundleError, GenerationError, MagwidgetsError, PrimerError,
-                               RenderError, SynthesisError)
+from magwidgets import hub
+from magwidgets.errors import (
+    BundleError,
+    GenerationError,
+    MagwidgetsError,
+    PrimerError,
+    RenderError,
+    SynthesisError,
+)
+from magwidgets.families import EVENT_RNN_CONFIGS as CONFIGS
+from magwidgets.families import FAMILIES
+from magwidgets.families.drums_rnn import DrumsRNN
+from magwidgets.families.drums_rnn.widget import DrumsRNNWidget
+from magwidgets.families.event_rnn import EventRNN, Generation
+from magwidgets.families.improv_rnn import ImprovRNN
+from magwidgets.families.improv_rnn.widget import ImprovRNNWidget
+from magwidgets.families.melody_rnn import MelodyRNN
+from magwidgets.families.melody_rnn.widget import MelodyRNNWidget
+from magwidgets.families.music_vae import MusicVAE
+from magwidgets.families.music_vae.widget import GrooVAEWidget, MusicVAEWidget
+from magwidgets.families.performance_rnn.widget import PerformanceRNNWidget
+from magwidgets.families.polyphony_rnn import PolyphonyRNN
+from magwidgets.families.polyphony_rnn.widget import PolyphonyRNNWidget
 from magwidgets.io import to_note_sequence
-from magwidgets.models import (CONFIGS, DrumsRNN, EventRNN, Generation, ImprovRNN, MelodyRNN,
-                               MusicVAE, PolyphonyRNN, load_model)
-from magwidgets import hub  # noqa: E402 (after models: bundles and models import each other)
-from magwidgets.starter import starter_models  # noqa: E402
+from magwidgets.loading import load_model
 from magwidgets.render import PianoRoll, Waveform, find_soundfont, pianoroll, synthesize
-from magwidgets.widgets import (DrumsRNNWidget, GrooVAEWidget, ImprovRNNWidget,
-                                MelodyRNNWidget, MusicVAEWidget, PerformanceRNNWidget, Player,
-                                PolyphonyRNNWidget, SequenceView, show)
+from magwidgets.starter import starter_models
+from magwidgets.widgets import Player, SequenceView, show
 
 __version__ = "0.1.0"
 
@@ -40,6 +57,7 @@ __all__ = [
     "DrumsRNN",
     "DrumsRNNWidget",
     "EventRNN",
+    "FAMILIES",
     "GenerationError",
     "GrooVAEWidget",
     "Generation",

@@ -9,24 +9,23 @@ from pathlib import Path
 import note_seq
 
 from magwidgets.errors import MagwidgetsError
+from magwidgets.families import family_of_model
 from magwidgets.hub.cli import register as register_hub
-from magwidgets.models.loading import load_model
+from magwidgets.loading import load_model
 from magwidgets.render.page import write_music_page
 from magwidgets.train.cli import register as register_training
 
 
 def _info(args: argparse.Namespace) -> None:
-    model = load_model(args.model)
-    network = model.network
-    print(f"file:        {model.source}")
-    print(f"config:      {model.config.id} ({model.config.family})")
-    print(f"description: {model.description}")
-    print(f"layers:      {network.layer_sizes}")
-    if network.attention:
-        print(f"attention:   length {network.attention.length}, around the {network.attention.wraps} "
-              f"{'layer' if network.attention.wraps == 'first' else 'of the stack'}")
-    print(f"encoding:    {model.encoder.input_size} inputs, {model.encoder.num_classes} classes, "
-          f"{model.config.steps_per_quarter} steps per quarter")
+    model = load_model(args.model, config=args.config)
+    family = family_of_model(model)
+    lines = [("file", str(getattr(model, "source", args.model))),
+             ("config", f"{model.config.id} ({family.id if family else '?'})"),
+             ("description", getattr(model, "description", "") or
+              (family.summary if family else "")),
+             *model.describe()]
+    for label, value in lines:
+        print(f"{label + ':':<13}{value}")
 
 
 def _generate(args: argparse.Namespace) -> None:
@@ -57,7 +56,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="magwidgets", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     info = commands.add_parser("info", help="describe a .mag bundle")
-    info.add_argument("model", help="path of a Magenta .mag bundle")
+    info.add_argument("model", help="a model file or folder, starter:<name> or hub:<name>")
+    info.add_argument("--config", help="the config of a checkpoint that does not name it "
+                                       "(a MusicVAE .tar), e.g. cat-mel_2bar_small")
     info.set_defaults(run=_info)
     generate = commands.add_parser("generate", help="continue a primer (or start fresh) to MIDI")
     generate.add_argument("model", help="path of a Magenta .mag bundle")

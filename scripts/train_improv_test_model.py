@@ -55,7 +55,7 @@ import note_seq  # noqa: E402
 from note_seq import musicxml_reader  # noqa: E402
 
 import magwidgets as mw  # noqa: E402
-from magwidgets.models.chords import CHORD_SYMBOL, extract_progression  # noqa: E402
+from magwidgets.families.improv_rnn.chords import CHORD_SYMBOL, extract_progression  # noqa: E402
 from bundle_factory import state_metagraph, write_bundle, write_v1_checkpoint  # noqa: E402
 
 CONFIG_ID = "chord_pitches_improv"

@@ -99,18 +99,18 @@ PIANO = (
     "are held out.")
 
 RECIPES = {recipe.name: recipe for recipe in (
-    Recipe("melody", "melody", "attention_rnn", ("music21:folk",), "128,128", 8, FOLK,
+    Recipe("melody", "melody_rnn", "attention_rnn", ("music21:folk",), "128,128", 8, FOLK,
            max_files=FOLK_FILES),
-    Recipe("melody_basic", "melody", "basic_rnn", ("music21:folk",), "128,128", 6, FOLK,
+    Recipe("melody_basic", "melody_rnn", "basic_rnn", ("music21:folk",), "128,128", 6, FOLK,
            max_files=FOLK_FILES),
-    Recipe("polyphony", "polyphony", "polyphony", ("music21:bach",), "192,192", 8, BACH),
-    Recipe("improv", "improv", "chord_pitches_improv",
+    Recipe("polyphony", "polyphony_rnn", "polyphony", ("music21:bach",), "192,192", 8, BACH),
+    Recipe("improv", "improv_rnn", "chord_pitches_improv",
            (str(EWLD_CONSERVATIVE), "music21:folk"), "128,128", 8, EWLD, max_files=FOLK_FILES),
-    Recipe("performance", "performance", "performance_with_dynamics",
+    Recipe("performance", "performance_rnn", "performance_with_dynamics",
            (str(DATASETS / "vienna4x22"), str(DATASETS / "giantmidi-subset")), "256,256", 5,
            PIANO, dropout_keep_prob=1.0, exclude=("*average*",)),
     # Magenta.js runs attention only around a whole stack of three layers (attention.ts)
-    Recipe("drums", "drums", "drum_kit", (str(DATASETS / "groove-midi"),), "128,128,128", 6,
+    Recipe("drums", "drums_rnn", "drum_kit", (str(DATASETS / "groove-midi"),), "128,128,128", 6,
            GROOVE, attention_wraps="stack"),
 )}
 

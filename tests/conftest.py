@@ -8,23 +8,13 @@ from pathlib import Path
 import pytest
 from google.protobuf import text_format
 
-import magwidgets  # noqa: F401  (first: it imports note-seq and pretty_midi quietly)
+import magwidgets as mw  # first: it imports note-seq and pretty_midi quietly
 from note_seq.protobuf import music_pb2
 
 ORACLE = Path(__file__).parent / "fixtures" / "magenta-oracle" / "rnn"
-IMPROV_CONFIGS = ["basic_improv", "attention_improv", "chord_pitches_improv"]
-PERFORMANCE_CONFIGS = [
-    "performance",
-    "performance_with_dynamics",
-    "performance_with_dynamics_compact",
-    "performance_with_dynamics_and_modulo_encoding",
-    "density_conditioned_performance_with_dynamics",
-    "pitch_conditioned_performance_with_dynamics",
-    "multiconditioned_performance_with_dynamics",
-    "optional_multiconditioned_performance_with_dynamics",
-]
-RNN_CONFIGS = ["one_drum", "drum_kit", "basic_rnn", "mono_rnn", "lookback_rnn", "attention_rnn",
-               "polyphony", *IMPROV_CONFIGS, *PERFORMANCE_CONFIGS]
+IMPROV_CONFIGS = sorted(mw.FAMILIES["improv_rnn"].configs)
+PERFORMANCE_CONFIGS = sorted(mw.FAMILIES["performance_rnn"].configs)
+RNN_CONFIGS = sorted(mw.CONFIGS)  # every event-RNN config has an oracle fixture
 CHORD_SYMBOL = music_pb2.NoteSequence.TextAnnotation.CHORD_SYMBOL
 
 

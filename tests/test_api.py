@@ -16,7 +16,7 @@ def test_public_names_are_pinned():
         "SequenceView", "SynthesisError", "Waveform", "find_soundfont", "load_model",
         "pianoroll", "show", "synthesize", "to_note_sequence",
         "DrumsRNNWidget", "MelodyRNNWidget", "PolyphonyRNNWidget", "PerformanceRNNWidget",
-        "ImprovRNNWidget", "MusicVAEWidget", "GrooVAEWidget", "hub", "starter_models",
+        "ImprovRNNWidget", "MusicVAEWidget", "GrooVAEWidget", "hub", "starter_models", "FAMILIES",
     ])
 
 

@@ -101,7 +101,7 @@ def test_an_end_time_before_the_start(models):
 
 @pytest.mark.parametrize("temperature", [0, -1.0, float("nan")])
 def test_a_temperature_that_is_not_positive(models, temperature):
-    with pytest.raises(mw.GenerationError, match="temperature must be a positive number"):
+    with pytest.raises(mw.GenerationError, match="temperature must be a number >= 1e-06"):
         models["drum_kit"].generate(steps=4, temperature=temperature)
 
 
@@ -112,7 +112,7 @@ def test_a_temperature_that_is_not_positive(models, temperature):
     (dict(steps=8, beam_size=64, branch_factor=64), "beam_size \\* branch_factor = 4096"),
     (dict(steps=8, steps_per_iteration=0), "steps_per_iteration must be an integer"),
     (dict(steps=8, end_time=4.0), "either end_time or steps, not both"),
-    (dict(steps=8, qpm=0), "qpm must be between"),
+    (dict(steps=8, qpm=0), "qpm must be a number from 1 to 1000"),
 ])
 def test_absurd_sizes_are_refused_before_any_work(models, arguments, message):
     began = time.perf_counter()
@@ -159,3 +159,26 @@ def test_missing_and_unsupported_primer_files(models, tmp_path):
 def test_predict_proba_checks_the_input_shape(models):
     with pytest.raises(mw.GenerationError, match=r"shape \[batch, time, 518\] for drum_kit, got \[2, 3, 7\]"):
         models["drum_kit"].predict_proba(__import__("numpy").zeros((2, 3, 7)))
+
+
+@pytest.mark.parametrize("options, message", [
+    (dict(temprature=1.2), "takes no option 'temprature'; did you mean temperature"),
+    (dict(seed=-1), "seed must be an integer from 0 to"),
+    (dict(seed="abc"), "seed must be an integer"),
+    (dict(temperature="1.0"), "temperature must be a number"),
+    (dict(temperature=None), "temperature must be a number"),
+    (dict(temperature=1e-300), "temperature must be a number >= 1e-06"),
+    (dict(temperature=float("inf")), "temperature must be a number"),
+])
+def test_generation_options_are_checked_by_name(models, options, message):
+    with pytest.raises(mw.GenerationError, match=message):
+        models["basic_rnn"].generate(steps=4, **options)
+
+
+def test_family_options_are_typed_keywords(models):
+    assert models["polyphony"].family_options() == ("condition_on_primer",
+                                                    "inject_primer_during_generation")
+    assert models["chord_pitches_improv"].family_options() == ("chords",)
+    assert models["drum_kit"].family_options() == ()
+    with pytest.raises(mw.GenerationError, match="did you mean chords"):
+        models["chord_pitches_improv"].generate(steps=4, chord=["C"])

@@ -9,7 +9,7 @@ from note_seq.protobuf import music_pb2
 from conftest import note_tuples
 from test_music_vae import GROOVE, VAE, assert_same
 from magwidgets.errors import GenerationError, PrimerError
-from magwidgets.models.music_vae import MusicVAE
+from magwidgets.families.music_vae import MusicVAE
 
 
 

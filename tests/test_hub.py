@@ -21,14 +21,15 @@ import magwidgets as mw
 from conftest import ORACLE, bundle_path
 from magwidgets.bundles import tf_reader
 from magwidgets.bundles.mag import read_bundle
-from magwidgets.bundles.magentajs import config_json_for, write_magentajs
+from magwidgets.bundles.magentajs import write_magentajs
+from magwidgets.families.magentajs_specs import config_json_for
 from magwidgets.cli import main
 from magwidgets.errors import BundleError, HubError
 from magwidgets.hub.registry import MAG, MAGENTAJS, MODELS, TAR
 from magwidgets.hub.lock import FileLock
 from magwidgets.hub.store import hub_dir, lock_path, resolve_url
-from magwidgets.models.configs import CONFIGS
-from magwidgets.models.music_vae import VAE_CONFIGS
+from magwidgets.families import EVENT_RNN_CONFIGS as CONFIGS
+from magwidgets.families.music_vae import VAE_CONFIGS
 
 VAE = ORACLE.parent / "vae"
 DRUMS = bundle_path("drum_kit").read_bytes()
@@ -170,7 +171,7 @@ def test_the_registry_holds_every_family_and_format():
 def test_unknown_names_and_families_say_what_exists():
     with pytest.raises(HubError, match="did you mean drum_kit_rnn"):
         mw.hub.info("drum_kit")
-    with pytest.raises(HubError, match="families: drums_rnn, improv_rnn"):
+    with pytest.raises(HubError, match="families: drums_rnn, melody_rnn, polyphony_rnn"):
         mw.hub.list("drums")
     with pytest.raises(BundleError, match="no hub model named 'nope'"):
         mw.load_model("hub:nope")
@@ -206,7 +207,7 @@ def test_first_load_downloads_with_progress_then_loads_with_the_server_gone(
         inputs = np.random.default_rng(0).uniform(0, 1, (2, 8, direct.encoder.input_size))
         assert np.array_equal(again.predict_proba(inputs), direct.predict_proba(inputs))
     else:
-        assert again.config.name == "groovae_2bar_humanize"
+        assert again.config.id == "groovae_2bar_humanize"
 
 
 def test_a_magentajs_folder_is_fetched_file_by_file_and_loads(serve, tmp_path):
@@ -283,7 +284,7 @@ def test_a_404_names_the_url_and_where_to_put_the_file_by_hand(serve, capsys):
     target.parent.mkdir(parents=True, exist_ok=True)  # the user follows the advice
     target.write_bytes((VAE / "cat-drums_2bar_small" / "cat-drums_2bar_small.tar").read_bytes())
     server.stop()
-    assert mw.load_model(f"hub:{name}").config.name == "cat-drums_2bar_small"
+    assert mw.load_model(f"hub:{name}").config.id == "cat-drums_2bar_small"
 
 
 def test_an_unreachable_server_says_how_to_install_by_hand(serve):
@@ -383,4 +384,4 @@ def test_picker_choices_are_hub_specs(serve):
     assert groove[1][0].endswith("(downloaded)") and not groove[0][0].endswith("(downloaded)")
     drums = mw.hub.choices("drums_rnn")
     assert [spec for _, spec in drums] == ["hub:drum_kit_rnn", "hub:drum_kit_rnn-js"]
-    assert mw.load_model(groove[1][1]).config.name == "groovae_2bar_humanize"
+    assert mw.load_model(groove[1][1]).config.id == "groovae_2bar_humanize"

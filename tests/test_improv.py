@@ -81,7 +81,7 @@ def test_no_primer_melody_and_a_melody_starting_late_are_fine(improv_models):
 
 # -- bad input -----------------------------------------------------------------------------
 def test_a_primer_without_chords_is_refused_before_generating(improv_models, monkeypatch):
-    import magwidgets.models.improv as improv
+    import magwidgets.families.improv_rnn.model as improv
 
     monkeypatch.setattr(improv, "beam_search", lambda *a, **k: pytest.fail("generated"))
     with pytest.raises(PrimerError, match="no backing chords.*chords="):

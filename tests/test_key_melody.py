@@ -7,7 +7,7 @@ import random
 import note_seq
 import pytest
 
-from magwidgets.models.key_melody import FastKeyMelodyEncoderDecoder
+from magwidgets.families.melody_rnn.key_melody import FastKeyMelodyEncoderDecoder
 
 
 @pytest.mark.parametrize("lookback_distances", [None, [], [8]])

@@ -12,9 +12,10 @@ import magwidgets as mw
 from conftest import ORACLE, bundle_path, note_tuples, read_textproto
 from magwidgets.bundles import magentajs, tf_reader
 from magwidgets.bundles.mag import read_bundle
-from magwidgets.bundles.magentajs import (MANIFEST, SHARD_BYTES, config_json_for, read_weights,
-                                          write_magentajs)
+from magwidgets.bundles.magentajs import MANIFEST, SHARD_BYTES, read_weights, write_magentajs
 from magwidgets.errors import BundleError
+from magwidgets.families.magentajs_specs import config_json_for, resolve_config
+from magwidgets.families.music_vae import VAE_CONFIGS
 
 RNN_ROUND_TRIP = ["basic_rnn", "drum_kit", "attention_rnn", "chord_pitches_improv",
                   "performance_with_dynamics"]
@@ -243,11 +244,11 @@ def test_config_json_for_every_config_resolves_back(tmp_path):
     """Every config's config.json names it again, with and without magwidgetsConfig where
     Magenta.js's own spec is enough."""
     weights = {"w": np.ones(1, np.float32)}
-    for config in [*mw.CONFIGS, *magentajs.VAE_CONFIGS]:
+    for config in [*mw.CONFIGS, *VAE_CONFIGS]:
         spec = config_json_for(config)
         checkpoint = magentajs.MagentaJsCheckpoint(tmp_path, weights, spec)
-        assert magentajs.resolve_config(checkpoint) == config
+        assert resolve_config(checkpoint) == config
         plain = {k: v for k, v in spec.items() if k != magentajs.MAGWIDGETS_KEY}
         if "dataConverter" in plain and not config.endswith("_big"):
-            assert magentajs.resolve_config(
+            assert resolve_config(
                 magentajs.MagentaJsCheckpoint(tmp_path, weights, plain)) == config

@@ -16,7 +16,7 @@ from note_seq.protobuf import music_pb2
 
 from conftest import note_tuples, read_textproto
 from magwidgets.errors import BundleError, GenerationError, PrimerError
-from magwidgets.models.music_vae import MusicVAE
+from magwidgets.families.music_vae import MusicVAE
 
 VAE = Path(__file__).parent / "fixtures" / "magenta-oracle" / "vae"
 LOCAL = VAE.parent / "vae-local"  # references made here with Magenta (see PROVENANCE.md)
@@ -179,7 +179,7 @@ def test_cached_vae_decodes_without_importing_tensorflow(tmp_path):
     env = {**os.environ, "MAGWIDGETS_CACHE": str(tmp_path)}
     script = textwrap.dedent(f"""
         import sys
-        from magwidgets.models.music_vae import MusicVAE
+        from magwidgets.families.music_vae import MusicVAE
         model = MusicVAE.from_checkpoint({str(path)!r}, {config!r})
         sequence = model.sample(1, temperature=1e-7, seed=0)[0]
         print(len(sequence.notes), "tensorflow" in sys.modules)

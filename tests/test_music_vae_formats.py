@@ -15,10 +15,11 @@ import pytest
 
 import magwidgets as mw
 from conftest import note_tuples, read_textproto
-from magwidgets.bundles.magentajs import config_json_for, write_magentajs
+from magwidgets.bundles.magentajs import write_magentajs
+from magwidgets.families.magentajs_specs import config_json_for
 from magwidgets.errors import BundleError
-from magwidgets.models.music_vae import MusicVAE, checkpoint
-from magwidgets.models.music_vae.checkpoint import load_weights, read_checkpoint_tar
+from magwidgets.families.music_vae import MusicVAE, checkpoint
+from magwidgets.families.music_vae.checkpoint import load_weights, read_checkpoint_tar
 
 VAE = Path(__file__).parent / "fixtures" / "magenta-oracle" / "vae"
 LOCAL = VAE.parent / "vae-local"  # fixtures made here with Magenta (see PROVENANCE.md)
@@ -68,7 +69,7 @@ def export(config: str, folder: Path, quantize: str | None = None) -> Path:
 def test_float32_magentajs_folder_gives_identical_outputs(reference, config, tmp_path):
     folder = export(config, tmp_path / config)
     model = mw.load_model(folder)  # config.json names the config
-    assert isinstance(model, MusicVAE) and model.config.name == config
+    assert isinstance(model, MusicVAE) and model.config.id == config
     got, want = outputs(model, config), reference[config]
     assert np.array_equal(got["mu"], want["mu"]) and np.array_equal(got["sigma"], want["sigma"])
     assert [note_tuples(s) for s in got["sequences"]] == [note_tuples(s) for s in want["sequences"]]

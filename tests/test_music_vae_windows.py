@@ -10,8 +10,8 @@ from note_seq.protobuf import music_pb2
 from conftest import read_textproto
 from test_music_vae import LOCAL, fixture, inputs
 from magwidgets.errors import GenerationError, PrimerError
-from magwidgets.models.loading import load_model
-from magwidgets.models.music_vae import MusicVAE
+from magwidgets.loading import load_model
+from magwidgets.families.music_vae import MusicVAE
 
 MEL, DRUMS, TRIO = "cat-mel_2bar_small", "cat-drums_2bar_small", "hierdec-trio_16bar"
 GROOVE_INPUTS = LOCAL / "groove-converters"
@@ -88,7 +88,7 @@ def test_groove_config_inputs_match_magenta(config):
                                               ("cat-drums_2bar_big", DRUMS)])
 def test_big_configs_take_their_sizes_from_the_weights(vaes, config, small):
     model = load_model(fixture(small, f"{small}.tar"), config=config)
-    assert model.config.name == config and model.z_size == 16
+    assert model.config.id == config and model.z_size == 16
     _, mu, _ = model.encode(inputs(small))
     np.testing.assert_allclose(mu, vaes[small].encode(inputs(small))[1], atol=1e-6)
 

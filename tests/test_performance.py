@@ -9,8 +9,8 @@ from note_seq.protobuf import music_pb2
 
 from conftest import ORACLE, PERFORMANCE_CONFIGS, note_tuples, read_textproto
 from magwidgets.errors import GenerationError, PrimerError
-from magwidgets.models.performance import PerformanceRNN
-from magwidgets.models.performance_controls import SETTINGS, step_to_value
+from magwidgets.families.performance_rnn.model import PerformanceRNN
+from magwidgets.families.performance_rnn.controls import SETTINGS, step_to_value
 
 @pytest.fixture(scope="module")
 def performance_models(models):
@@ -149,5 +149,5 @@ def test_qpm_only_sets_the_output_tempo(performance_models):
     at_90 = model.generate(_primer(), steps=200, seed=3, qpm=90)
     assert note_tuples(at_90) == note_tuples(plain)
     assert [t.qpm for t in at_90.tempos] == [90.0]
-    with pytest.raises(GenerationError, match="qpm must be between"):
+    with pytest.raises(GenerationError, match="qpm must be a number from 1 to 1000"):
         model.generate(_primer(), steps=10, qpm=0)

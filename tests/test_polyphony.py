@@ -8,8 +8,8 @@ from note_seq.protobuf import music_pb2
 
 from conftest import ORACLE, bundle_path, note_tuples, read_meta, read_textproto
 from magwidgets.errors import GenerationError, PrimerError
-from magwidgets.models.polyphony import PolyphonyRNN
-from magwidgets.models.polyphony_encoding import (
+from magwidgets.families.polyphony_rnn.model import PolyphonyRNN
+from magwidgets.families.polyphony_rnn.encoding import (
     EventType, PolyphonicEvent, PolyphonicTrack, PolyphonyOneHotEncoding)
 
 CONFIG = "polyphony"

@@ -10,8 +10,8 @@ import pytest
 
 import magwidgets as mw
 from magwidgets.errors import BundleError
-from magwidgets.models.configs import CONFIGS
-from magwidgets.models.music_vae import VAE_CONFIGS
+from magwidgets.families import EVENT_RNN_CONFIGS as CONFIGS
+from magwidgets.families.music_vae import VAE_CONFIGS
 from magwidgets.starter import MODELS, starter_model
 
 EVENT_RNN_STARTERS = {"drums": "drum_kit", "melody": "attention_rnn", "melody_basic": "basic_rnn",

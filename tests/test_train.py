@@ -14,11 +14,11 @@ from note_seq.protobuf import music_pb2
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import magwidgets as mw  # noqa: E402
-from magwidgets.bundles import names  # noqa: E402
+from magwidgets.families.event_rnn import weights as names  # noqa: E402
 from magwidgets.cli import main  # noqa: E402
 from magwidgets.errors import MagwidgetsError  # noqa: E402
-from magwidgets.models.chords import CHORD_SYMBOL  # noqa: E402
-from magwidgets.models.lstm import softmax  # noqa: E402
+from magwidgets.families.improv_rnn.chords import CHORD_SYMBOL  # noqa: E402
+from magwidgets.engine.lstm import softmax  # noqa: E402
 from magwidgets.train.data import Example, pad_batch  # noqa: E402
 from magwidgets.train.evaluate import bigram_perplexity, chord_tone_share, scale_share  # noqa: E402
 from magwidgets.train.event_rnn import train_event_rnn  # noqa: E402
@@ -30,11 +30,11 @@ DATASETS = Path(__file__).resolve().parents[1] / ".." / "shared" / "datasets"
 TINY = FitSettings(epochs=2, batch_size=8, learning_rate=1e-2, seed=0)
 # family -> (config, sources, files per source): a few real files each
 SLICES = {
-    "drums": ("drum_kit", [DATASETS / "groove-midi"], 40),
-    "melody": ("attention_rnn", [DATASETS / "openewld-pd"], 6),
-    "polyphony": ("polyphony", ["music21:bach"], 2),
-    "performance": ("performance_with_dynamics", [DATASETS / "vienna4x22"], 2),
-    "improv": ("chord_pitches_improv", [DATASETS / "openewld-pd"], 6),
+    "drums_rnn": ("drum_kit", [DATASETS / "groove-midi"], 40),
+    "melody_rnn": ("attention_rnn", [DATASETS / "openewld-pd"], 6),
+    "polyphony_rnn": ("polyphony", ["music21:bach"], 2),
+    "performance_rnn": ("performance_with_dynamics", [DATASETS / "vienna4x22"], 2),
+    "improv_rnn": ("chord_pitches_improv", [DATASETS / "openewld-pd"], 6),
 }
 EXAMPLES = 8  # training (and held-out) examples per family
 
@@ -62,8 +62,8 @@ def test_family_learns_and_its_mag_export_generates(runs, family, tmp_path):
     model = mw.load_model(bundle)
     assert model.config.id == SLICES[family][0]
     assert model.network.layer_sizes == [16, 16]
-    options = {"chords": ["C", "G7"]} if family == "improv" else {}
-    sequence = model.generate(steps=16 if family != "performance" else 200, seed=0, **options)
+    options = {"chords": ["C", "G7"]} if family == "improv_rnn" else {}
+    sequence = model.generate(steps=16 if family != "performance_rnn" else 200, seed=0, **options)
     assert sequence.total_time > 0
 
 
@@ -77,7 +77,7 @@ def _one_hot_inputs(model, steps: int = 12) -> np.ndarray:
 
 
 def test_mag_export_reproduces_the_trained_keras_network(runs, tmp_path):
-    run, _ = runs["drums"]
+    run, _ = runs["drums_rnn"]
     model = mw.load_model(export_run_mag(RunFolder(run), tmp_path / "drums.mag"))
     assert model.network.attention is not None and model.network.attention.length == 32
     inputs = _one_hot_inputs(model)
@@ -105,9 +105,9 @@ def test_magenta_names_rebuild_the_same_network_in_numpy(config, wraps):
 
 
 def test_resume_continues_from_the_saved_epoch(runs):
-    run, record = runs["melody"]
-    config, sources, files = SLICES["melody"]
-    resumed = train_event_rnn("melody", config, sources, run, layer_sizes=(16, 16),
+    run, record = runs["melody_rnn"]
+    config, sources, files = SLICES["melody_rnn"]
+    resumed = train_event_rnn("melody_rnn", config, sources, run, layer_sizes=(16, 16),
                               settings=FitSettings(**{**TINY.__dict__, "epochs": 3}),
                               max_files=files, window=64, max_examples=EXAMPLES)
     assert [epoch["epoch"] for epoch in resumed["epochs"]] == [1, 2, 3]
@@ -116,7 +116,7 @@ def test_resume_continues_from_the_saved_epoch(runs):
 
 
 def test_export_never_overwrites_without_force(runs, tmp_path, capsys):
-    run, _ = runs["melody"]
+    run, _ = runs["melody_rnn"]
     out = tmp_path / "melody.mag"
     assert main(["export", str(run), "--format", "mag", "--out", str(out)]) == 0
     before = out.read_bytes()
@@ -141,13 +141,13 @@ def test_magentajs_export_loads_back_with_identical_outputs(runs, tmp_path):
 
 
 def test_cli_names_wrong_configs_empty_data_and_missing_checkpoints(tmp_path, capsys):
-    assert main(["train", "drums", "--config", "attention_rnn", "--data", str(tmp_path),
+    assert main(["train", "drums_rnn", "--config", "attention_rnn", "--data", str(tmp_path),
                  "--out", str(tmp_path / "run")]) == 2
     assert "not a drums config; drums configs: drum_kit, one_drum" in capsys.readouterr().err
     empty = tmp_path / "empty"
     empty.mkdir()
     (empty / "notes.txt").write_text("not music")
-    assert main(["train", "melody", "--config", "basic_rnn", "--data", str(empty),
+    assert main(["train", "melody_rnn", "--config", "basic_rnn", "--data", str(empty),
                  "--out", str(tmp_path / "run")]) == 2
     assert "read 0 files" in capsys.readouterr().err
     assert main(["export", str(tmp_path), "--format", "mag"]) == 2

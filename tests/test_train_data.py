@@ -14,10 +14,10 @@ from note_seq import chord_symbols_lib, sequences_lib
 from note_seq.drums_encoder_decoder import DEFAULT_DRUM_TYPE_PITCHES
 
 from magwidgets.errors import DataError, MagwidgetsError
-from magwidgets.models.configs import CONFIGS
-from magwidgets.models.music_vae import VAE_CONFIGS
-from magwidgets.models.music_vae.assemble import make_converter
-from magwidgets.models.polyphony_encoding import (EventType, PolyphonicEvent, PolyphonicTrack,
+from magwidgets.families import EVENT_RNN_CONFIGS as CONFIGS
+from magwidgets.families.music_vae import VAE_CONFIGS
+from magwidgets.families.music_vae.assemble import make_converter
+from magwidgets.families.polyphony_rnn.encoding import (EventType, PolyphonicEvent, PolyphonicTrack,
                                                   PolyphonyOneHotEncoding)
 from magwidgets.train.data import SourceSet, pad_batch, prepare, read_sources, scores
 

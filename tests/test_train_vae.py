@@ -80,7 +80,7 @@ def test_magentajs_export_loads_back_with_identical_outputs(run, tmp_path):
     from_tar = mw.load_model(export_tar(folder, tmp_path / "model.tar"), config=config_id)
     js_folder = export_music_vae(RunFolder(folder), record, "magentajs", tmp_path / "js")
     from_js = mw.load_model(js_folder)
-    assert from_js.config.name == config_id
+    assert from_js.config.id == config_id
     z = np.random.default_rng(0).standard_normal((2, from_tar.z_size))
     for a, b in zip(from_tar.decode(z, seed=3), from_js.decode(z, seed=3)):
         assert a == b

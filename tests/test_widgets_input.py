@@ -25,7 +25,7 @@ from traitlets import TraitError
 
 import magwidgets as mw
 from conftest import bundle_path, note_tuples
-from magwidgets.widgets import DrumsRNNWidget, ImprovRNNWidget, MelodyRNNWidget
+from magwidgets import DrumsRNNWidget, ImprovRNNWidget, MelodyRNNWidget
 from magwidgets.widgets.drum_grid import DrumGrid
 from magwidgets.widgets.melody_entry import MelodyEntry, parse_melody
 from magwidgets.widgets.uploads import MAX_MIDI_BYTES

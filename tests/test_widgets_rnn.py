@@ -10,7 +10,7 @@ from traitlets import TraitError
 import magwidgets as mw
 from conftest import bundle_path, note_tuples
 from test_widgets_input import ERROR_MARK, upload_value
-from magwidgets.widgets import (DrumsRNNWidget, ImprovRNNWidget, MelodyRNNWidget,
+from magwidgets import (DrumsRNNWidget, ImprovRNNWidget, MelodyRNNWidget,
                                 PerformanceRNNWidget, PolyphonyRNNWidget)
 
 

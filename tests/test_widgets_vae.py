@@ -11,8 +11,8 @@ import pytest
 
 from conftest import note_tuples
 from magwidgets.errors import BundleError
-from magwidgets.models.music_vae import MusicVAE, slerp
-from magwidgets.widgets import GrooVAEWidget, MusicVAEWidget
+from magwidgets.families.music_vae import MusicVAE, slerp
+from magwidgets import GrooVAEWidget, MusicVAEWidget
 from test_widgets_input import ERROR_MARK, upload_value
 
 VAE = Path(__file__).parent / "fixtures" / "magenta-oracle" / "vae"
@@ -169,7 +169,7 @@ def test_groovae_loads_each_checkpoint_into_its_place(vaes):
     w.checkpoint_config.value = TAP
     w.picker.path.value = str(checkpoint(TAP))
     w.picker.load_button.click()
-    assert w.drumify_model.config.name == TAP and w.model is None
+    assert w.drumify_model.config.id == TAP and w.model is None
     w.groove_button.click()
     assert "no model loaded" in w.results.status.value
     w.drumify_button.click()

@@ -9,15 +9,13 @@ shards ``group1-shard<i>of<n>``, optional 1-/2-byte quantization of float32 weig
 zero-nudged [min, max] range.
 
 ``config.json`` is Magenta.js's model spec (``{"type": "MusicVAE" | "MusicRNN",
-"dataConverter": {...}, "attentionLength", "chordEncoder", "auxInputs"}``); ``config_json_for``
-writes it for a magwidgets config and ``resolve_config`` maps one back. Exports also carry
-``"magwidgetsConfig"`` (ignored by Magenta.js) naming the exact config, since Magenta.js's spec
-cannot tell apart e.g. lookback and attention melodies, polyphony or Performance RNN.
+"dataConverter": {...}, ...}``); which spec each config has is the families' knowledge
+(``magwidgets.families.magentajs_specs``). Exports also carry ``"magwidgetsConfig"`` (ignored by
+Magenta.js) naming the exact config. This module knows only the file format.
 """
 
 from __future__ import annotations
 
-import copy
 import json
 import math
 from dataclasses import dataclass
@@ -26,12 +24,7 @@ from typing import Mapping
 
 import numpy as np
 
-from magwidgets.bundles import names
 from magwidgets.errors import BundleError
-from magwidgets.models.configs import CONFIGS, MELODY_MAX_NOTE, MELODY_MIN_NOTE
-from magwidgets.models.music_vae.configs import VAE_CONFIGS, VAEConfig
-from magwidgets.models.music_vae.converters import (FULL_DRUM_PITCH_CLASSES,
-                                                    PIANO_MAX_MIDI_PITCH, PIANO_MIN_MIDI_PITCH)
 
 MANIFEST = "weights_manifest.json"
 CONFIG = "config.json"
@@ -44,9 +37,6 @@ _QUANTIZED = {"uint8": "|u1", "uint16": "<u2", "float16": "<f2"}
 _FOLDER_HINT = ("a Magenta.js checkpoint folder holds config.json, weights_manifest.json and "
                 "the group1-shard1ofN files it names; an unpacked TF checkpoint folder loads "
                 "with its MusicVAE config named, e.g. config='cat-mel_2bar_small'")
-# Magenta.js's attention wrapper reads ``attention_output_projection`` (music_rnn/attention.ts)
-# where TensorFlow wrote ``attn_output_projection``.
-_JS_SPELLINGS = {"attention_output_projection": "attn_output_projection"}
 
 
 @dataclass(frozen=True)
@@ -189,130 +179,23 @@ def read_weights(folder: str | Path) -> dict[str, np.ndarray]:
     return weights
 
 
+def read_checkpoint_spec(folder: str | Path) -> dict | None:
+    """The folder's ``config.json`` (None when it has none)."""
+    folder = Path(folder)
+    if not (folder / CONFIG).is_file():
+        return None
+    spec = _read_json(folder / CONFIG)
+    if not isinstance(spec, dict):
+        raise BundleError(f"{folder / CONFIG}: expected an object like "
+                          '{"type": "MusicVAE", "dataConverter": {...}}')
+    return spec
+
+
 def read_checkpoint(folder: str | Path) -> MagentaJsCheckpoint:
     """The folder's weights and its ``config.json`` (None when it has none)."""
     folder = Path(folder)
     weights = read_weights(folder)
-    spec = None
-    if (folder / CONFIG).is_file():
-        spec = _read_json(folder / CONFIG)
-        if not isinstance(spec, dict):
-            raise BundleError(f"{folder / CONFIG}: expected an object like "
-                              '{"type": "MusicVAE", "dataConverter": {...}}')
-    return MagentaJsCheckpoint(folder, weights, spec)
-
-
-def rnn_weights(weights: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """An RNN checkpoint's weights in today's spelling (``names.canonical_weights``), with
-    Magenta.js's own spelling of the attention output projection understood too."""
-    def spelled(name: str) -> str:
-        return "/".join(_JS_SPELLINGS.get(part, part) for part in name.split("/"))
-
-    return names.canonical_weights({spelled(name): value for name, value in weights.items()})
-
-
-# config.json <-> magwidgets configs ----------------------------------------------------------
-
-_PIANO_RANGE = {"minPitch": PIANO_MIN_MIDI_PITCH, "maxPitch": PIANO_MAX_MIDI_PITCH}
-_MELODY_RANGE = {"minPitch": MELODY_MIN_NOTE, "maxPitch": MELODY_MAX_NOTE - 1}  # inclusive
-_RNN_SPECS = {  # the event-RNN configs Magenta.js's MusicRNN can run (one-hot inputs)
-    "basic_rnn": {"dataConverter": {"type": "MelodyConverter", "args": _MELODY_RANGE}},
-    "mono_rnn": {"dataConverter": {"type": "MelodyConverter",
-                                   "args": {"minPitch": 0, "maxPitch": 127}}},
-    "basic_improv": {"dataConverter": {"type": "MelodyConverter", "args": _MELODY_RANGE},
-                     "chordEncoder": "TriadChordEncoder"},
-    "chord_pitches_improv": {"dataConverter": {"type": "MelodyConverter", "args": _MELODY_RANGE},
-                             "chordEncoder": "PitchChordEncoder"},
-    "drum_kit": {"dataConverter": {"type": "DrumsOneHotConverter", "args": {}},
-                 "auxInputs": [{"type": "BinaryCounter", "args": {"numBits": 6}}]},
-}
-
-
-def _vae_converter(config: VAEConfig) -> dict | None:
-    """Magenta.js's data converter spec for a VAE config; None where Magenta.js has no
-    equivalent (GrooVAE's removed instruments)."""
-    if config.add_instruments:
-        return None
-    args: dict = {"numSteps": config.max_seq_len}
-    if config.level_lengths:
-        args["numSegments"] = config.level_lengths[0]
-    if config.converter == "melody":
-        return {"type": "MelodyConverter", "args": {**args, **_PIANO_RANGE}}
-    if config.converter == "drums":
-        if config.drum_classes == "full":
-            args["pitchClasses"] = [list(c) for c in FULL_DRUM_PITCH_CLASSES]
-        return {"type": "DrumRollConverter" if config.roll_output else "DrumsConverter",
-                "args": args}
-    if config.converter == "trio":
-        return {"type": "TrioConverter", "args": {**args, "melArgs": dict(_PIANO_RANGE),
-                                                  "bassArgs": dict(_PIANO_RANGE),
-                                                  "drumsArgs": {}}}
-    return {"type": "GrooveConverter",
-            "args": {**args, "humanize": config.humanize, "tapify": config.tapify}}
-
-
-def config_json_for(config_id: str, attention_length: int | None = None) -> dict:
-    """The ``config.json`` for a magwidgets config: Magenta.js's spec where Magenta.js can
-    run the model, plus ``magwidgetsConfig``; pass the model's attention length if it has
-    attention."""
-    if config_id in VAE_CONFIGS:
-        spec: dict = {"type": "MusicVAE"}
-        converter = _vae_converter(VAE_CONFIGS[config_id])
-        if converter is not None:
-            spec["dataConverter"] = converter
-    elif config_id in CONFIGS:
-        spec = {"type": "MusicRNN", **copy.deepcopy(_RNN_SPECS.get(config_id, {}))}
-        if attention_length:
-            spec["attentionLength"] = attention_length
-    else:
-        raise BundleError(f"config '{config_id}' is not a magwidgets config; known: "
-                          f"{', '.join(sorted(VAE_CONFIGS) + sorted(CONFIGS))}")
-    return {**spec, MAGWIDGETS_KEY: config_id}
-
-
-def _facts(spec: Mapping) -> tuple:
-    """What identifies a config in a Magenta.js spec (defaults as Magenta.js applies them)."""
-    converter = spec.get("dataConverter") or {}
-    args = converter.get("args") or {}
-    bits = tuple(aux.get("args", {}).get("numBits") for aux in spec.get("auxInputs") or [])
-    return (spec.get("type"), converter.get("type"), args.get("numSteps"),
-            args.get("numSegments"), args.get("minPitch"), args.get("maxPitch"),
-            bool(args.get("humanize")), bool(args.get("tapify")),
-            len(args.get("pitchClasses") or ()), spec.get("chordEncoder"), bits)
-
-
-def resolve_config(checkpoint: MagentaJsCheckpoint, requested: str | None = None) -> str:
-    """The magwidgets config id for a Magenta.js folder: ``requested`` if given, else the
-    one its ``config.json`` describes (``magwidgetsConfig``, or the config whose Magenta.js
-    spec matches; a 3-layer decoder picks ``*_big`` over ``*_small``)."""
-    where = checkpoint.folder / CONFIG
-    known = {**VAE_CONFIGS, **CONFIGS}
-    spec = checkpoint.spec
-    if requested is not None:
-        if requested not in known:
-            raise BundleError(f"config '{requested}' is not supported; supported: "
-                              f"{', '.join(sorted(known))}")
-        return requested
-    if spec is None:
-        raise BundleError(f"{checkpoint.folder}: no {CONFIG}, so the model is unknown; name "
-                          "it, e.g. load_model(folder, config='cat-mel_2bar_small')")
-    if spec.get(MAGWIDGETS_KEY) in known:
-        return spec[MAGWIDGETS_KEY]
-    kind = spec.get("type")
-    candidates = {"MusicVAE": VAE_CONFIGS, "MusicRNN": CONFIGS}.get(kind)
-    if candidates is None:
-        raise BundleError(f"{where}: type is {kind!r}; magwidgets reads 'MusicVAE' and "
-                          "'MusicRNN' checkpoints")
-    matches = [c for c in candidates if _facts(config_json_for(c)) == _facts(spec)]
-    if len(matches) > 1:
-        big = "decoder/multi_rnn_cell/cell_2/lstm_cell/kernel" in checkpoint.weights
-        matches = [c for c in matches if c.endswith("_big") == big] or matches
-    if len(matches) != 1:
-        found = json.dumps({k: spec[k] for k in spec if k != MAGWIDGETS_KEY})[:200]
-        options = " or ".join(matches) if matches else "no magwidgets config"
-        raise BundleError(f"{where}: {found} fits {options}; name the config, e.g. "
-                          f"load_model(folder, config='{(matches or sorted(candidates))[0]}')")
-    return matches[0]
+    return MagentaJsCheckpoint(folder, weights, read_checkpoint_spec(folder))
 
 
 # writing ------------------------------------------------------------------------------------
@@ -377,7 +260,7 @@ def write_magentajs(weights: Mapping[str, np.ndarray], config_json: Mapping,
 
     Args:
         weights: variables under Magenta's TF names, in the order to store them.
-        config_json: the model spec written as ``config.json`` (see ``config_json_for``).
+        config_json: the model spec written as ``config.json`` (``magwidgets.families.magentajs_specs.config_json_for``).
         folder: created if missing.
         quantize: None (float32), "uint8" or "uint16" (1- or 2-byte weights, as Magenta.js's
             ``checkpoint_converter.py --quantization_bytes 1|2``).

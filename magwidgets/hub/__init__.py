@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from magwidgets.errors import HubError
+from magwidgets.families import FAMILIES, load_path
 from magwidgets.hub import store as _store
 from magwidgets.hub.registry import MODELS, HubModel
 
@@ -30,11 +31,10 @@ _BY_NAME = {model.name: model for model in MODELS}
 
 
 def list(family: str | None = None) -> builtins.list[HubModel]:  # noqa: A001 (mw.hub.list)
-    """Every hub model, or those of one family (``drums_rnn``, ``melody_rnn``,
-    ``polyphony_rnn``, ``performance_rnn``, ``improv_rnn``, ``music_vae``)."""
-    families = {model.family for model in MODELS}
-    if family is not None and family not in families:
-        raise HubError(f"unknown family '{family}'; families: {', '.join(sorted(families))}")
+    """Every hub model, or those of one family (an id of ``mw.families.FAMILIES``:
+    ``drums_rnn``, ``melody_rnn``, ``music_vae`` ...)."""
+    if family is not None and family not in FAMILIES:
+        raise HubError(f"unknown family '{family}'; families: {', '.join(FAMILIES)}")
     return [model for model in MODELS if family in (None, model.family)]
 
 
@@ -78,11 +78,9 @@ def download(name: str, *, progress: bool = True, max_bytes: int | None = None,
 
 def load(name: str, *, config: str | None = None, progress: bool = True) -> Any:
     """Model ``name`` loaded (downloaded first unless cached), as ``mw.load_model("hub:…")``."""
-    from magwidgets.models.loading import load_model
-
     model = info(name)
     path = download(name, progress=progress)
-    return load_model(path, config=config or model.load_config)
+    return load_path(path, config=config or model.load_config)
 
 
 def choices(family: str | None = None, configs: Collection[str] | None = None

@@ -12,6 +12,16 @@ from note_seq.protobuf import music_pb2
 
 from magwidgets.errors import PrimerError
 
+DEFAULT_QPM = note_seq.DEFAULT_QUARTERS_PER_MINUTE  # 120, when a sequence states no tempo
+
+
+def tempo_of(sequence: music_pb2.NoteSequence, default: float = DEFAULT_QPM) -> float:
+    """The sequence's first tempo (quarters per minute), else ``default``."""
+    if sequence.tempos and sequence.tempos[0].qpm > 0:
+        return float(sequence.tempos[0].qpm)
+    return default
+
+
 SequenceLike = Union[music_pb2.NoteSequence, pretty_midi.PrettyMIDI, str, Path, None]
 MIDI_SUFFIXES = (".mid", ".midi")
 TEXTPROTO_SUFFIXES = (".textproto", ".pbtxt")

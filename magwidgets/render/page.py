@@ -18,8 +18,13 @@ import note_seq
 from note_seq.protobuf import music_pb2
 
 from magwidgets.io.sequences import SequenceLike, to_note_sequence
-from magwidgets.render.audio import (BACKEND_NAMES, DEFAULT_SAMPLE_RATE, Backend, synthesize,
-                                    to_wav_bytes)
+from magwidgets.render.audio import (
+    BACKEND_NAMES,
+    DEFAULT_SAMPLE_RATE,
+    Backend,
+    synthesize,
+    to_wav_bytes,
+)
 from magwidgets.render.pianoroll_figure import PianoRoll
 
 PLAYER_CLASS = "magwidgets-player"  # CSS class of the box holding <audio> and the MIDI link

@@ -24,6 +24,8 @@ from note_seq import constants
 from note_seq.drums_encoder_decoder import DEFAULT_DRUM_TYPE_PITCHES
 from note_seq.protobuf import music_pb2
 
+from magwidgets.io.sequences import tempo_of
+
 NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 MIDDLE_C, MIDDLE_C_OCTAVE = 60, 4  # MIDI pitch 60 is named C4, so pitch 0 is C-1
 MIN_PITCH, MAX_PITCH = constants.MIN_MIDI_PITCH, constants.MAX_MIDI_PITCH  # 0, 127 inclusive
@@ -38,7 +40,6 @@ OTHER_DRUM = "other drum"  # row for drum pitches outside Magenta's 9 classes
 SUSTAIN_ROW, CHORD_ROW = "sustain", "chords"
 SUSTAIN_CC = 64  # MIDI control number of the sustain (damper) pedal
 PEDAL_DOWN = 64  # control values >= this press the pedal
-DEFAULT_QPM = constants.DEFAULT_QUARTERS_PER_MINUTE  # 120 quarter notes per minute
 DEFAULT_METER = (4, 4)  # numerator, denominator
 SECONDS_PER_MINUTE = 60.0
 QUARTERS_PER_WHOLE = 4
@@ -228,7 +229,7 @@ def meter(sequence: music_pb2.NoteSequence) -> tuple[float, int]:
 
     A beat is the time signature's denominator note (a quarter in 4/4, an eighth in 6/8).
     """
-    qpm = sequence.tempos[0].qpm if sequence.tempos and sequence.tempos[0].qpm > 0 else DEFAULT_QPM
+    qpm = tempo_of(sequence)
     numerator, denominator = DEFAULT_METER
     if sequence.time_signatures:
         signature = sequence.time_signatures[0]

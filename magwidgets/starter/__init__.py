@@ -25,7 +25,7 @@ class StarterModel:
     """One shipped model: ``mw.load_model(f"starter:{name}")`` loads it."""
 
     name: str
-    family: str  # drums, melody, polyphony, performance, improv or music_vae
+    family: str  # a family id: drums_rnn, melody_rnn, ..., music_vae
     config: str
     card_path: Path
     model_path: Path

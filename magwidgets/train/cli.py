@@ -10,9 +10,9 @@ import os
 from pathlib import Path
 
 from magwidgets.errors import MagwidgetsError
-from magwidgets.train.families import check_family
+from magwidgets.families import family
+from magwidgets.train.families import check_family, family_id, trainable_families
 
-TRAIN_FAMILIES = ("drums", "melody", "polyphony", "performance", "improv", "music_vae")
 EXPORT_NAME = {"mag": "model.mag", "magentajs": "magentajs"}  # default, in the run folder
 
 
@@ -33,18 +33,16 @@ def _quiet_tensorflow() -> None:
 
 
 def _train(args: argparse.Namespace) -> None:
-    if args.family != "music_vae":
-        check_family(args.family, args.config)
+    check_family(args.family, args.config)
     _quiet_tensorflow()
+    family(args.family).train_function()(args)
+
+
+def train_event_rnn_from_args(args: argparse.Namespace) -> None:
+    """``magwidgets train <event-RNN family>``: train, then say how it went."""
+    from magwidgets.train.event_rnn import train_event_rnn
     from magwidgets.train.loop import FitSettings
     from magwidgets.train.rnn import MAGENTA_HPARAMS
-
-    if args.family == "music_vae":
-        from magwidgets.train.vae_cli import train_music_vae_from_args
-
-        train_music_vae_from_args(args)
-        return
-    from magwidgets.train.event_rnn import train_event_rnn
 
     hparams = MAGENTA_HPARAMS[args.config]
     settings = FitSettings(
@@ -72,7 +70,7 @@ def _export(args: argparse.Namespace) -> None:
     out = Path(args.out) if args.out else run.path / EXPORT_NAME[args.format]
     if out.exists() and not args.force:
         raise MagwidgetsError(f"{out} exists; pass --force to overwrite it")
-    if record["family"] == "music_vae":
+    if family_id(record["family"]) == "music_vae":
         from magwidgets.train.vae_cli import export_music_vae
 
         export_music_vae(run, record, args.format, out)
@@ -90,7 +88,7 @@ def _export(args: argparse.Namespace) -> None:
 def register(commands: argparse._SubParsersAction) -> None:
     """Add the ``train`` and ``export`` subcommands to the ``magwidgets`` parser."""
     train = commands.add_parser("train", help="train a model on music files or a corpus")
-    train.add_argument("family", choices=TRAIN_FAMILIES)
+    train.add_argument("family", choices=trainable_families())
     train.add_argument("--config", required=True, help="config id, e.g. drum_kit, attention_rnn")
     train.add_argument("--data", required=True, action="append",
                        help="folder of MIDI/MusicXML/ABC files, or a corpus like music21:bach "

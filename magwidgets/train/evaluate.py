@@ -21,7 +21,9 @@ from note_seq import chord_symbols_lib
 from note_seq.drums_encoder_decoder import DEFAULT_DRUM_TYPE_PITCHES
 from note_seq.protobuf import music_pb2
 
+from magwidgets.io.sequences import tempo_of
 from magwidgets.train.data import Example
+from magwidgets.train.families import family_id
 
 SAMPLES = 50
 TEMPERATURE = 1.0
@@ -110,18 +112,18 @@ def sample_sanity(model: Any, family: str, samples: int = SAMPLES,
     steps = sanity_steps(family)
     generated = []
     for index in range(samples):
-        options = {"chords": BACKING} if family == "improv" else {}
+        options = {"chords": BACKING} if family == "improv_rnn" else {}
         generated.append(model.generate(steps=steps, temperature=temperature,
                                         seed=seed + index, **options))
     result: dict[str, Any] = {"samples": samples, "temperature": temperature}
-    if family == "drums":
-        hits = [_beat_hits(sequence, 0.0, sequence.tempos[0].qpm if sequence.tempos else 120.0)
+    if family == "drums_rnn":
+        hits = [_beat_hits(sequence, 0.0, tempo_of(sequence))
                 for sequence in generated]
         result["beats_with_kick_or_snare"] = sum(h for h, _ in hits) / max(1, sum(b for _, b in hits))
-    elif family == "melody":
+    elif family == "melody_rnn":
         shares = [scale_share([note.pitch for note in sequence.notes]) for sequence in generated]
         result["notes_in_best_scale"] = float(np.mean(shares))
-    elif family == "improv":
+    elif family == "improv_rnn":
         counts = [chord_tone_share(sequence, 0.0) for sequence in generated]
         inside, total = sum(c for c, _ in counts), sum(t for _, t in counts)
         result["chord_tones"] = inside / max(1, total)
@@ -165,12 +167,12 @@ def write_model_card(name: str, run_dir: Path, folder: Path, data_note: str,
     from magwidgets.render.pianoroll_figure import PianoRoll
 
     record = json.loads((Path(run_dir) / "run.json").read_text())
-    family = record["family"]
+    family = family_id(record["family"])
     model = mw.load_model(folder / model_file, config=record["config"])
     best = record["epochs"][record["best_epoch"] - 1]
     sanity = sample_sanity(model, family)
     sample = model.generate(steps=sanity_steps(family), temperature=TEMPERATURE, seed=1234,
-                            **({"chords": BACKING} if family == "improv" else {}))
+                            **({"chords": BACKING} if family == "improv_rnn" else {}))
     PianoRoll(sample).to_png(folder / "sample.png")
     (folder / "meta.json").write_text(json.dumps(
         {"name": name, "family": family, "config": record["config"], "file": model_file}, indent=1) + "\n")
@@ -204,7 +206,7 @@ def write_model_card(name: str, run_dir: Path, folder: Path, data_note: str,
         f"## Musical sanity: {sanity['samples']} samples at temperature {TEMPERATURE}", "",
     ]
     lines += _sanity_table(sanity, record.get("held_out_profile"))
-    if family == "improv":
+    if family == "improv_rnn":
         lines += ["", f"Backing chords (one per bar, repeated): {' '.join(BACKING)}."]
     lines += ["", "## Sample", "", "![a sample at temperature 1.0](sample.png)", "",
               "Rebuild with `python scripts/train_starter_models.py " + name + "`.", ""]
@@ -214,6 +216,6 @@ def write_model_card(name: str, run_dir: Path, folder: Path, data_note: str,
 
 def sanity_steps(family: str) -> int:
     """Steps of one sample: four bars of sixteenths, or five seconds of performance."""
-    if family == "performance":
+    if family == "performance_rnn":
         return int(PERFORMANCE_SECONDS * PERFORMANCE_STEPS_PER_SECOND)
     return BARS * 16

@@ -13,8 +13,14 @@ from magwidgets.train.data import PreparedData, SourceSet, prepare, read_sources
 from magwidgets.train.data.prepare import assign_splits
 from magwidgets.train.evaluate import bigram_perplexity, pitch_profile
 from magwidgets.train.families import check_family
-from magwidgets.train.loop import (ExampleBatches, FitSettings, classification_metrics, fit,
-                                   plain, windows)
+from magwidgets.train.loop import (
+    ExampleBatches,
+    FitSettings,
+    classification_metrics,
+    fit,
+    plain,
+    windows,
+)
 from magwidgets.train.rnn import MAGENTA_HPARAMS, build_model, masked_loss, network_spec
 
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from magwidgets.bundles.magentajs import config_json_for, write_magentajs
+from magwidgets.bundles.magentajs import write_magentajs
+from magwidgets.families.magentajs_specs import config_json_for
 from magwidgets.train.loop import RunFolder
 from magwidgets.train.rnn import NetworkSpec, magenta_variables
 

@@ -16,10 +16,16 @@ from pathlib import Path
 import numpy as np
 from note_seq.protobuf import generator_pb2
 
-from magwidgets.models.configs import CONFIGS
+from magwidgets.families import EVENT_RNN_CONFIGS as CONFIGS
 from magwidgets.train.loop import RunFolder
-from magwidgets.train.rnn import (AttentionWeights, NetworkSpec, attention_scopes,
-                                  attention_step, magenta_variables, tf1_lstm)
+from magwidgets.train.rnn import (
+    AttentionWeights,
+    NetworkSpec,
+    attention_scopes,
+    attention_step,
+    magenta_variables,
+    tf1_lstm,
+)
 
 BATCH_SIZE = 1  # Magenta's generator bundles are written with batch size 1
 

@@ -18,7 +18,7 @@ import numpy as np
 from keras import ops
 
 from magwidgets.errors import MagwidgetsError
-from magwidgets.models.configs import CONFIGS
+from magwidgets.families import EVENT_RNN_CONFIGS as CONFIGS
 
 FORGET_BIAS = 1.0  # BasicLSTMCell adds this to the forget gate; Keras learns it in the bias
 

@@ -1,7 +1,7 @@
 """The Keras MusicVAE of the one-level configs (2-bar melody and drums, GrooVAE), as
 Magenta's ``music_vae`` trains it, and training it on prepared windows.
 
-The network is the one the NumPy engine runs (``magwidgets.models.music_vae``): a
+The network is the one the NumPy engine runs (``magwidgets.families.music_vae``): a
 bidirectional LSTM encoder whose last forward and backward outputs give ``mu`` and
 ``sigma = softplus(.)``; ``z = mu + sigma * eps`` while training (``mu`` otherwise); a
 stacked-LSTM decoder whose state starts at ``tanh(dense(z))`` (``z_to_initial_state``, split
@@ -38,7 +38,7 @@ import numpy as np
 from keras import ops
 
 from magwidgets.errors import MagwidgetsError
-from magwidgets.models.music_vae.configs import VAE_CONFIGS
+from magwidgets.families.music_vae.configs import VAE_CONFIGS
 from magwidgets.train.data import Example, PreparedData, prepare
 from magwidgets.train.loop import FitSettings, fit, plain
 
@@ -116,7 +116,7 @@ def vae_spec(config_id: str, *, enc_rnn_size: Sequence[int] | None = None,
     if config_id not in MAGENTA_HPARAMS:
         raise MagwidgetsError(f"config {config_id!r} cannot be trained here; trainable "
                               f"MusicVAE configs: {', '.join(sorted(MAGENTA_HPARAMS))}")
-    from magwidgets.models.music_vae.assemble import make_converter
+    from magwidgets.families.music_vae.assemble import make_converter
 
     config, hparams = VAE_CONFIGS[config_id], MAGENTA_HPARAMS[config_id]
     converter = make_converter(config)

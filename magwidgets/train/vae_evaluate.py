@@ -25,8 +25,8 @@ from typing import Sequence
 import numpy as np
 from note_seq.protobuf import music_pb2
 
-from magwidgets.models.music_vae import MusicVAE
-from magwidgets.models.music_vae.network import initial_state, stack_step
+from magwidgets.families.music_vae import MusicVAE
+from magwidgets.families.music_vae.network import initial_state, stack_step
 from magwidgets.train.data import Example
 
 GREEDY = 1e-5  # a temperature low enough that sampling picks the most likely output

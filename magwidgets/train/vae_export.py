@@ -22,8 +22,9 @@ from typing import Any
 import keras
 import numpy as np
 
-from magwidgets.bundles.magentajs import config_json_for, write_magentajs
+from magwidgets.bundles.magentajs import write_magentajs
 from magwidgets.errors import MagwidgetsError
+from magwidgets.families.magentajs_specs import config_json_for
 from magwidgets.train.loop import RunFolder
 from magwidgets.train.rnn import keras_lstm_as_tf1
 from magwidgets.train.vae import VaeSpec, decoder_layer_name, encoder_layer_names

@@ -1,4 +1,6 @@
-"""Jupyter widgets: the player, the pianoroll + player view, and one widget per model.
+"""Jupyter widgets: the toolkit every family widget is built from (the model widget base, the
+results panel, the player, the pianoroll + player view). The family widgets live in their
+family folders (``families/<family>/widget.py``) and are exported as ``mw.<Name>Widget``.
 
 Model widgets (ipywidgets 8 boxes; every control is a traitlet, so code and sliders agree)::
 
@@ -36,12 +38,6 @@ cached), ``encode()`` the windows of input ``source``; ``GrooVAEWidget(model, dr
 
 from magwidgets.widgets.base import ModelWidget
 from magwidgets.widgets.player import Player
-from magwidgets.widgets.rnn import EventRNNWidget
-from magwidgets.widgets.rnn_families import (DrumsRNNWidget, ImprovRNNWidget, MelodyRNNWidget,
-                                             PerformanceRNNWidget, PolyphonyRNNWidget)
-from magwidgets.widgets.vae import GrooVAEWidget, MusicVAEWidget
 from magwidgets.widgets.view import SequenceView, show
 
-__all__ = ["DrumsRNNWidget", "EventRNNWidget", "GrooVAEWidget", "ImprovRNNWidget",
-           "MelodyRNNWidget", "ModelWidget", "MusicVAEWidget", "PerformanceRNNWidget", "Player",
-           "PolyphonyRNNWidget", "SequenceView", "show"]
+__all__ = ["ModelWidget", "Player", "SequenceView", "show"]

@@ -8,6 +8,7 @@ the dashboard stays usable either way.
 
 from __future__ import annotations
 
+import difflib
 import html
 import logging
 from collections.abc import Callable, Sequence
@@ -20,7 +21,7 @@ from traitlets import Any as AnyTrait
 from traitlets import Int, validate
 
 from magwidgets.errors import BundleError, MagwidgetsError
-from magwidgets.models.loading import load_model
+from magwidgets.loading import load_model
 from magwidgets.widgets.model_picker import ModelPicker
 from magwidgets.widgets.results import ResultsPanel
 
@@ -52,6 +53,21 @@ class ModelWidget(widgets.VBox):
                               f"this is {model!r}")
         return model
 
+    def apply_settings(self, settings: dict[str, Any]) -> None:
+        """Set the widget's controls from keywords (``temperature=1.2``), refusing a name the
+        widget has not (``temprature``) with the nearest ones, instead of storing it."""
+        boxes = set(widgets.VBox.class_trait_names())
+        controls = sorted(name for name in self.class_trait_names()
+                          if name not in boxes and not name.startswith("_"))
+        for name in settings:
+            if name not in controls:
+                close = difflib.get_close_matches(name, controls, n=2, cutoff=0.6)
+                hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
+                raise MagwidgetsError(f"{type(self).__name__} has no setting {name!r}; {hint}"
+                                      f"settings: {', '.join(controls)}")
+        for name, value in settings.items():
+            setattr(self, name, value)
+
     def accepts(self, model: Any) -> bool:
         """Whether this widget can play ``model`` (its family's models only)."""
         return False
@@ -82,7 +98,7 @@ class ModelWidget(widgets.VBox):
 
     def _load_and_describe(self, spec: str) -> str:
         model = self.load(spec)
-        config = getattr(model.config, "id", None) or model.config.name
+        config = model.config.id
         return f"loaded {Path(spec).name}: {config}"  # a path's file name, or "starter:x"
 
     def _use_initial_model(self, model: Any) -> None:

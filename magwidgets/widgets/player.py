@@ -1,4 +1,5 @@
-"""A player widget for any NoteSequence: audio in the browser, a MIDI download, the synth used."""
+"""A player widget for any NoteSequence (synthesized; a MIDI download; the synth used) or any
+model-made audio (played as the model made it, louder or quieter only for listening)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,19 @@ import html
 import warnings
 
 import ipywidgets as widgets
+import numpy as np
+from note_seq.protobuf import music_pb2
 
 from magwidgets.io.sequences import SequenceLike, to_note_sequence
-from magwidgets.render.audio import (BACKEND_NAMES, DEFAULT_SAMPLE_RATE, Backend, synthesize,
-                                    to_wav_bytes)
+from magwidgets.io.waveform import Waveform
+from magwidgets.render.audio import (
+    BACKEND_NAMES,
+    DEFAULT_SAMPLE_RATE,
+    TARGET_PEAK,
+    Backend,
+    synthesize,
+    to_wav_bytes,
+)
 from magwidgets.render.page import PLAYER_CLASS, midi_download_link
 from magwidgets.widgets.clock import PlaybackClock
 
@@ -58,4 +68,21 @@ class Player(widgets.VBox):
             self.audio.value = to_wav_bytes(waveform)
             self.download.value = midi_download_link(sequence, self.filename)
             self.caption.value = f"<small>{caption}</small>"
+            self.clock.current_time = 0.0
+
+    def update_audio(self, waveform: Waveform,
+                     sequence: music_pb2.NoteSequence | None = None) -> None:
+        """Play ``waveform`` (a model's audio, peak-normalised for listening only) and, when
+        the audio has notes (a transcription), offer them as a MIDI download."""
+        peak = float(np.max(np.abs(waveform))) if len(waveform) else 0.0
+        playable = Waveform(waveform * (TARGET_PEAK / peak) if peak > 0 else waveform,
+                            waveform.sample_rate, waveform.backend)
+        self.backend = waveform.backend
+        made_by = BACKEND_NAMES.get(waveform.backend, waveform.backend or "a model")
+        caption = f"{len(waveform) / max(waveform.sample_rate, 1):.1f} s of audio from {made_by}"
+        with self.hold_sync():
+            self.audio.value = to_wav_bytes(playable)
+            self.download.value = (midi_download_link(sequence, self.filename)
+                                   if sequence is not None else "")
+            self.caption.value = f"<small>{html.escape(caption)}</small>"
             self.clock.current_time = 0.0

@@ -1,5 +1,6 @@
-"""The output area every model widget shares: a status line, a progress bar, one
-pianoroll + player per result sequence, and a history of recent results to show again.
+"""The output area every model widget shares: a status line, a progress bar, one view per
+result item (a pianoroll + player for notes, a waveform + spectrogram + player for audio, both
+for a transcription), and a history of recent results to show again.
 
 Views are made once and then updated in place, so showing a new result never adds outputs.
 """
@@ -16,9 +17,13 @@ import ipywidgets as widgets
 from note_seq.protobuf import music_pb2
 from traitlets import Instance
 
+from magwidgets.io.waveform import Waveform
 from magwidgets.render.pianoroll_figure import load_bokehjs
 from magwidgets.widgets.primer_input import error_html
-from magwidgets.widgets.view import SequenceView
+from magwidgets.widgets.view import AudioView, SequenceView
+
+Music = music_pb2.NoteSequence | Waveform | tuple[Waveform, music_pb2.NoteSequence]
+"""One item of a result: notes, audio, or audio with its notes (a transcription)."""
 
 HISTORY_SIZE = 12  # results kept to show again
 HIDDEN, SHOWN = "none", ""  # CSS display values
@@ -26,13 +31,26 @@ HIDDEN, SHOWN = "none", ""  # CSS display values
 
 @dataclass(frozen=True, eq=False)  # compared by identity: each run is its own result
 class Result:
-    """What one press of an action button made: its sequences and how they were made."""
+    """What one press of an action button made: its items (each a NoteSequence, a Waveform
+    or a ``(Waveform, NoteSequence)`` pair) and how they were made."""
 
     title: str  # the history entry, e.g. "drum_kit, 2 bars, temperature 1.0"
-    sequences: tuple[music_pb2.NoteSequence, ...] = field(repr=False)
-    captions: tuple[str, ...]  # one line per sequence (seed, log-likelihood ...)
+    items: tuple[Music, ...] = field(repr=False)
+    captions: tuple[str, ...]  # one line per item (seed, log-likelihood ...)
     primer_end: float | None = None  # seconds; shaded as the primer in the rolls
     name: str = "magwidgets"  # MIDI downloads are called "<name>-<k>.mid"
+
+    @property
+    def sequences(self) -> tuple[music_pb2.NoteSequence, ...]:
+        """The notes of the items that have notes (a transcription's too)."""
+        return tuple(item if isinstance(item, music_pb2.NoteSequence) else item[1]
+                     for item in self.items if not isinstance(item, Waveform))
+
+    @property
+    def waveforms(self) -> tuple[Waveform, ...]:
+        """The audio of the items that are audio."""
+        return tuple(item if isinstance(item, Waveform) else item[0]
+                     for item in self.items if not isinstance(item, music_pb2.NoteSequence))
 
 
 class ResultsPanel(widgets.VBox):
@@ -49,7 +67,7 @@ class ResultsPanel(widgets.VBox):
         self.results: list[Result] = []  # newest first
         self._entries: list[tuple[str, Result]] = []  # history labels, numbered by run
         self._runs = 0
-        self.views: list[SequenceView] = []
+        self.views: list[SequenceView | AudioView] = []
         self.captions: list[widgets.HTML] = []
         self.status = widgets.HTML()
         self.progress = widgets.IntProgress(value=0, min=0, max=1, description="Working",
@@ -80,25 +98,45 @@ class ResultsPanel(widgets.VBox):
     def show(self, result: Result) -> None:
         """Display ``result`` in the views, making more views only when needed (a result
         not in the history, such as a point scrubbed to, is shown without adding it)."""
-        for position, (sequence, caption) in enumerate(zip(result.sequences, result.captions)):
+        for position, (item, caption) in enumerate(zip(result.items, result.captions)):
             filename = f"{result.name}-{position + 1}.mid"
-            if position < len(self.views):
+            kind = SequenceView if isinstance(item, music_pb2.NoteSequence) else AudioView
+            if position < len(self.views) and isinstance(self.views[position], kind):
                 self.views[position].player.filename = filename
-                self.views[position].update(sequence, primer_end=result.primer_end)
+                self._update_view(self.views[position], item, result.primer_end)
             else:
-                options = dict(self.view_options)
-                options["player_options"] = {**options.get("player_options", {}),
-                                             "filename": filename}
-                self.views.append(SequenceView(sequence, primer_end=result.primer_end,
-                                               **options))
-                self.captions.append(widgets.HTML())
+                view = self._make_view(item, filename, result.primer_end)
+                if position < len(self.views):
+                    self.views[position] = view
+                else:
+                    self.views.append(view)
+                    self.captions.append(widgets.HTML())
             self.captions[position].value = f"<b>{html.escape(caption)}</b>"
-        count = len(result.sequences)
+        count = len(result.items)
         self.outputs.children = tuple(
             part for pair in zip(self.captions[:count], self.views[:count]) for part in pair)
         self.current = result
         if result in self.results:
             self.history.value = result
+
+    def _make_view(self, item: Music, filename: str, primer_end: float | None
+                   ) -> SequenceView | AudioView:
+        options = dict(self.view_options)
+        options["player_options"] = {**options.get("player_options", {}), "filename": filename}
+        if isinstance(item, music_pb2.NoteSequence):
+            return SequenceView(item, primer_end=primer_end, **options)
+        waveform, sequence = (item, None) if isinstance(item, Waveform) else item
+        return AudioView(waveform, sequence, player_options=options["player_options"])
+
+    @staticmethod
+    def _update_view(view: SequenceView | AudioView, item: Music,
+                     primer_end: float | None) -> None:
+        if isinstance(view, SequenceView):
+            view.update(item, primer_end=primer_end)
+        elif isinstance(item, Waveform):
+            view.update(item)
+        else:
+            view.update(*item)
 
     @contextlib.contextmanager
     def busy(self, steps: int, what: str = "Generating") -> Iterator[widgets.IntProgress]:

@@ -19,7 +19,7 @@ import numpy as np
 from note_seq import chord_inference, chord_symbols_lib, sequences_lib
 from note_seq.protobuf import music_pb2
 
-from magwidgets.models.polyphony_encoding import PolyphonicTrack
+from magwidgets.families.polyphony_rnn.encoding import PolyphonicTrack
 
 CHORD_SYMBOL = music_pb2.NoteSequence.TextAnnotation.CHORD_SYMBOL
 MULTIPLE_PROGRAMS = "more than one program (instrument sound)"

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from magwidgets.errors import DataError
-from magwidgets.models.configs import CONFIGS
-from magwidgets.models.music_vae.configs import VAE_CONFIGS
+from magwidgets.families import EVENT_RNN_CONFIGS as CONFIGS
+from magwidgets.families.music_vae.configs import VAE_CONFIGS
 from magwidgets.train.data.examples import Example
 from magwidgets.train.data.extract import Tally
 from magwidgets.train.data.rnn import RnnPipeline

@@ -26,9 +26,9 @@ import numpy as np
 from note_seq import chord_symbols_lib, sequences_lib
 from note_seq.protobuf import music_pb2
 
-from magwidgets.models.configs import RnnConfig
-from magwidgets.models.performance_controls import SETTINGS, STEPS_PER_SECOND
-from magwidgets.models.performance_controls import _control_signal as control_signal
+from magwidgets.families.event_rnn.config import RnnConfig
+from magwidgets.families.performance_rnn.controls import SETTINGS, STEPS_PER_SECOND
+from magwidgets.families.performance_rnn.controls import _control_signal as control_signal
 from magwidgets.train.data import extract
 from magwidgets.train.data.examples import Example, SparseRows
 

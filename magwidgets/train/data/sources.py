@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-import numpy as np
 import note_seq
+import numpy as np
 from note_seq import musicxml_reader
 from note_seq.protobuf import music_pb2
 

@@ -21,10 +21,13 @@ import numpy as np
 from note_seq import sequences_lib
 from note_seq.protobuf import music_pb2
 
-from magwidgets.models.music_vae.configs import VAEConfig
-from magwidgets.models.music_vae.assemble import make_converter
-from magwidgets.models.music_vae.converters import (DrumsConverter, ExtractionFailure,
-                                                    GrooveConverter)
+from magwidgets.families.music_vae.assemble import make_converter
+from magwidgets.families.music_vae.configs import VAEConfig
+from magwidgets.families.music_vae.converters import (
+    DrumsConverter,
+    ExtractionFailure,
+    GrooveConverter,
+)
 from magwidgets.train.data.examples import Example, SparseRows
 from magwidgets.train.data.extract import Tally
 

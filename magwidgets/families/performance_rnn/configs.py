@@ -1,0 +1,15 @@
+"""Performance RNN's configs: time steps of 10 ms, not quarters; the settings (velocity bins,
+encoding, control signals) live in ``controls``."""
+
+from __future__ import annotations
+
+import functools
+
+from magwidgets.families.event_rnn.config import RnnConfig, config_table
+from magwidgets.families.performance_rnn.controls import SETTINGS, performance_encoder
+
+CONFIGS = config_table(*(
+    RnnConfig(id=config_id, family="performance_rnn", description=settings.description,
+              make_encoder=functools.partial(performance_encoder, config_id),
+              transpose_to_key=None)
+    for config_id, settings in SETTINGS.items()))

@@ -1,0 +1,18 @@
+"""Polyphony RNN's one config, ``polyphony``."""
+
+from __future__ import annotations
+
+import note_seq
+
+from magwidgets.families.event_rnn.config import RnnConfig, config_table
+from magwidgets.families.polyphony_rnn.encoding import PolyphonyOneHotEncoding
+
+CONFIGS = config_table(
+    RnnConfig(
+        id="polyphony",
+        family="polyphony_rnn",
+        description="Polyphonic RNN",
+        make_encoder=lambda: note_seq.OneHotEventSequenceEncoderDecoder(
+            PolyphonyOneHotEncoding()),
+    ),
+)
