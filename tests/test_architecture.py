@@ -21,9 +21,9 @@ from magwidgets.widgets.view import AudioView, SequenceView
 PACKAGE = Path(mw.__file__).parent
 # What each layer may import from magwidgets (besides itself and the layers listed).
 LOWER_LAYERS = {
-    "errors": set(), "validation": {"errors"}, "io": {"errors"},
-    "engine": {"errors"}, "bundles": {"errors", "io"},
-    "render": {"errors", "io"},
+    "errors": set(), "validation": {"errors"}, "io": {"errors", "validation"},
+    "engine": {"errors", "validation"}, "bundles": {"errors", "validation", "io"},
+    "render": {"errors", "validation", "io"},
 }
 
 

@@ -17,6 +17,7 @@ from note_seq.protobuf import music_pb2
 from conftest import note_tuples, read_textproto
 from magwidgets.errors import BundleError, GenerationError, PrimerError
 from magwidgets.families.music_vae import MusicVAE
+from magwidgets.loading import load_model
 
 VAE = Path(__file__).parent / "fixtures" / "magenta-oracle" / "vae"
 LOCAL = VAE.parent / "vae-local"  # references made here with Magenta (see PROVENANCE.md)
@@ -204,3 +205,10 @@ def test_load_model_takes_a_musicvae_checkpoint_with_its_config():
     assert isinstance(mw.load_model(tar, config="cat-mel_2bar_small"), mw.MusicVAE)
     with pytest.raises(mw.BundleError, match="for a MusicVAE checkpoint name its config"):
         mw.load_model(tar)
+
+
+@pytest.mark.parametrize("temperature", [float("inf"), float("nan"), 0.0, "0.5", None])
+def test_vae_temperature_is_checked_like_every_number(temperature):
+    vae = load_model("starter:mel_2bar")
+    with pytest.raises(GenerationError, match="temperature must be a number >= 1e-09"):
+        vae.sample(1, temperature=temperature, seed=0)

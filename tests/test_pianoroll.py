@@ -338,9 +338,9 @@ def test_empty_sequence_shows_a_message():
 def test_bad_options_are_refused():
     with pytest.raises(RenderError, match="color_by must be one of"):
         PianoRoll(melody(), color_by="pitch")
-    with pytest.raises(RenderError, match="window_bars must be a positive integer, got 0"):
+    with pytest.raises(RenderError, match="window_bars must be an integer >= 1, got 0"):
         PianoRoll(melody(), window_bars=0)
-    with pytest.raises(RenderError, match="primer_end must be a time"):
+    with pytest.raises(RenderError, match="primer_end \\(seconds\\) must be a number >= 0"):
         PianoRoll(melody(), primer_end=-1.0)
     with pytest.raises(ValueError, match="color_by"):
         data.notes_to_columns(melody(), color_by="rainbow")

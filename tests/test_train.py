@@ -127,7 +127,7 @@ def test_export_never_overwrites_without_force(runs, tmp_path, capsys):
 
 
 def test_magentajs_export_loads_back_with_identical_outputs(runs, tmp_path):
-    run, _ = runs["improv"]
+    run, _ = runs["improv_rnn"]
     folder = tmp_path / "js"
     assert main(["export", str(run), "--format", "magentajs", "--out", str(folder)]) == 0
     assert {p.name for p in folder.iterdir()} >= {"config.json", "weights_manifest.json"}
@@ -143,7 +143,7 @@ def test_magentajs_export_loads_back_with_identical_outputs(runs, tmp_path):
 def test_cli_names_wrong_configs_empty_data_and_missing_checkpoints(tmp_path, capsys):
     assert main(["train", "drums_rnn", "--config", "attention_rnn", "--data", str(tmp_path),
                  "--out", str(tmp_path / "run")]) == 2
-    assert "not a drums config; drums configs: drum_kit, one_drum" in capsys.readouterr().err
+    assert "not a drums_rnn config; drums_rnn configs: drum_kit, one_drum" in capsys.readouterr().err
     empty = tmp_path / "empty"
     empty.mkdir()
     (empty / "notes.txt").write_text("not music")

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import io
 import math
-import numbers
 import os
 import sys
 import warnings
@@ -40,10 +39,11 @@ import numpy as np
 import pretty_midi
 from note_seq.protobuf import music_pb2
 
-from magwidgets.errors import SynthesisError
+from magwidgets.errors import RenderError, SynthesisError
 from magwidgets.io.sequences import SequenceLike, to_note_sequence
 from magwidgets.io.waveform import Waveform
 from magwidgets.render.synth import render_builtin
+from magwidgets.validation import check_number
 
 Backend = Literal["auto", "fluidsynth", "builtin"]
 BACKENDS = get_args(Backend)
@@ -177,14 +177,11 @@ def find_soundfont(explicit: Union[str, Path, None] = None) -> Union[Path, None]
 
 
 def _check_arguments(sample_rate: int, backend: str, max_seconds: float) -> None:
-    if (isinstance(sample_rate, bool) or not isinstance(sample_rate, numbers.Integral)
-            or not MIN_SAMPLE_RATE <= sample_rate <= MAX_SAMPLE_RATE):
-        raise ValueError(f"sample_rate must be an integer from {MIN_SAMPLE_RATE} to "
-                         f"{MAX_SAMPLE_RATE} Hz, got {sample_rate!r}")
+    check_number("sample_rate", sample_rate, low=MIN_SAMPLE_RATE, high=MAX_SAMPLE_RATE,
+                 integer=True, error=RenderError)
     if backend not in BACKENDS:
-        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
-    if not (isinstance(max_seconds, numbers.Real) and 0 < max_seconds < math.inf):
-        raise ValueError(f"max_seconds must be a positive number, got {max_seconds!r}")
+        raise RenderError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    check_number("max_seconds", max_seconds, low=0.0, low_open=True, error=RenderError)
 
 
 def _load_fluidsynth() -> Any:

@@ -15,12 +15,10 @@ from __future__ import annotations
 
 import base64
 import functools
-import math
 import re
 import shutil
 import subprocess
 import tempfile
-from numbers import Real
 from pathlib import Path
 from typing import Any, cast
 
@@ -36,6 +34,7 @@ from note_seq.protobuf import music_pb2
 from magwidgets.errors import RenderError
 from magwidgets.io.sequences import SequenceLike, to_note_sequence
 from magwidgets.render import pianoroll_data as data
+from magwidgets.validation import check_number
 
 DEFAULT_WIDTH = 1000  # pixels
 ROW_HEIGHT = 18  # pixels per row when the height is chosen automatically
@@ -147,14 +146,11 @@ class PianoRollWidget(BokehModel):  # type: ignore[misc]  # jupyter_bokeh has no
 
 
 def _check_positive_int(name: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise RenderError(f"{name} must be a positive integer, got {value!r}")
+    check_number(name, value, low=1, integer=True, error=RenderError)
 
 
 def _check_time(name: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, Real) or not (
-            math.isfinite(float(value)) and float(value) >= 0):
-        raise RenderError(f"{name} must be a time >= 0 in seconds, got {value!r}")
+    check_number(f"{name} (seconds)", value, low=0.0, error=RenderError)
 
 
 def _background(sequence: music_pb2.NoteSequence, layout: data.RowLayout, grid: data.Columns,

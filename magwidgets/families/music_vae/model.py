@@ -19,6 +19,11 @@ from magwidgets.families.music_vae.configs import VAEConfig, get_config
 from magwidgets.families.music_vae.converters import Example, ExtractionFailure
 from magwidgets.families.music_vae.network import Encoder
 from magwidgets.io.sequences import SequenceLike, tempo_of, to_note_sequence
+from magwidgets.validation import check_number
+
+MAX_LENGTH = 100_000  # steps of one decode
+MAX_SAMPLES = 1_000  # sequences of one sample() call
+MIN_TEMPERATURE = 1e-9  # below this the decoders' logits / temperature overflow float32
 
 
 def slerp(p0: np.ndarray, p1: np.ndarray, t: float) -> np.ndarray:
@@ -141,16 +146,14 @@ class MusicVAE:
 
     def _check(self, length: int | None, temperature: float) -> int:
         length = self.config.max_seq_len if length is None else length
-        if not isinstance(length, (int, np.integer)) or not 0 < length <= 100_000:
-            raise GenerationError(f"length must be a positive number of steps, got {length!r}")
+        length = check_number("length", length, low=1, high=MAX_LENGTH, integer=True)
         bar = self.config.steps_per_bar
         if self.config.level_lengths and (length % bar or length > self.config.max_seq_len):
             raise GenerationError(f"'{self.config.id}' decodes whole bars: length must be a "
                                   f"multiple of {bar} steps up to {self.config.max_seq_len}, "
                                   f"got {length}")
-        if not temperature > 0:
-            raise GenerationError(f"temperature must be > 0, got {temperature!r}")
-        return int(length)
+        check_number("temperature", temperature, low=MIN_TEMPERATURE)
+        return length
 
     @one_blas_thread
     def decode(self, z, length: int | None = None, temperature: float = 1.0,
@@ -169,8 +172,7 @@ class MusicVAE:
     def sample(self, n: int, length: int | None = None, temperature: float = 1.0,
                same_z: bool = False, seed: int | None = None) -> list[music_pb2.NoteSequence]:
         """``n`` sequences decoded from z drawn from N(0, I) (one shared z with ``same_z``)."""
-        if not isinstance(n, (int, np.integer)) or n < 1:
-            raise GenerationError(f"n must be a positive integer, got {n!r}")
+        check_number("n", n, low=1, high=MAX_SAMPLES, integer=True)
         rng = np.random.default_rng(seed)
         z = rng.standard_normal((1 if same_z else n, self.z_size))
         z = np.repeat(z, n, axis=0) if same_z else z
