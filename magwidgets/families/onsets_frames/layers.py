@@ -1,0 +1,206 @@
+"""The layers of Onsets and Frames as NumPy float32 functions: convolution with BatchNorm
+folded in (im2col + one BLAS matmul), max-pooling over frequency, and LSTM cells stepped
+together (the input projection of a whole chunk in one matmul, one batched matmul a step).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+BATCH_NORM_EPSILON = 0.001  # tf_slim.batch_norm's default
+
+
+@dataclass(frozen=True)
+class Conv:
+    """A SAME-padded convolution + inference BatchNorm (folded) + ReLU + max-pool over
+    frequency; ``kernel`` is laid out for im2col: f32[kh * kw * cin, cout]."""
+
+    kernel: np.ndarray
+    bias: np.ndarray  # f32[cout]
+    size: tuple[int, int]  # (time, frequency) kernel size, both odd
+    pool: int  # frequency pool size and stride (1: none)
+
+    @classmethod
+    def from_weights(cls, kernel: np.ndarray, beta: np.ndarray, mean: np.ndarray,
+                     variance: np.ndarray, pool: int) -> Conv:
+        """Fold ``(conv - mean) / sqrt(variance + eps) + beta`` (slim's BatchNorm without
+        gamma) into the kernel [kh, kw, cin, cout] and a bias."""
+        scale = 1.0 / np.sqrt(variance.astype(np.float64) + BATCH_NORM_EPSILON)
+        folded = kernel.astype(np.float64) * scale
+        bias = beta.astype(np.float64) - mean.astype(np.float64) * scale
+        kh, kw, cin, cout = kernel.shape
+        return cls(np.ascontiguousarray(folded.reshape(kh * kw * cin, cout), np.float32),
+                   bias.astype(np.float32), (kh, kw), pool)
+
+    @property
+    def padding(self) -> tuple[int, int]:
+        return self.size[0] // 2, self.size[1] // 2
+
+
+def concat_convs(convs: list[Conv]) -> Conv:
+    """Several convolutions of the same input as one (their output channels side by side)."""
+    return Conv(np.concatenate([c.kernel for c in convs], axis=1),
+                np.concatenate([c.bias for c in convs]), convs[0].size, convs[0].pool)
+
+
+def im2col(x: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Patches f32[T * F, kh * kw * C] of x f32[T, F, C] for a SAME convolution (zeros
+    outside), in the (kh, kw, C) order of a TF HWIO kernel."""
+    frames, bins, channels = x.shape
+    kh, kw = size
+    ph, pw = kh // 2, kw // 2
+    cols = np.zeros((frames, bins, kh, kw, channels), np.float32)
+    for dy in range(kh):
+        t0, t1 = max(0, ph - dy), min(frames, frames + ph - dy)
+        for dx in range(kw):
+            f0, f1 = max(0, pw - dx), min(bins, bins + pw - dx)
+            cols[t0:t1, f0:f1, dy, dx] = x[t0 + dy - ph:t1 + dy - ph, f0 + dx - pw:f1 + dx - pw]
+    return cols.reshape(frames * bins, kh * kw * channels)
+
+
+def conv_relu(x: np.ndarray, conv: Conv) -> np.ndarray:
+    """relu(BN(conv(x))) f32[T, F, cout] for x f32[T, F, cin] (before pooling)."""
+    frames, bins, _ = x.shape
+    out = im2col(x, conv.size) @ conv.kernel
+    out += conv.bias
+    np.maximum(out, 0.0, out=out)
+    return out.reshape(frames, bins, -1)
+
+
+def max_pool(x: np.ndarray, pool: int) -> np.ndarray:
+    """VALID max-pool over frequency, window = stride = ``pool``: f32[T, F // pool, C]."""
+    if pool == 1:
+        return x
+    frames, bins, channels = x.shape
+    kept = bins // pool * pool
+    return x[:, :kept].reshape(frames, bins // pool, pool, channels).max(axis=2)
+
+
+@dataclass(frozen=True)
+class Dense:
+    """A fully connected layer: x @ kernel + bias."""
+
+    kernel: np.ndarray  # f32[in, out]
+    bias: np.ndarray  # f32[out]
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        out = x @ self.kernel
+        out += self.bias
+        return out
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """The logistic function, float32, as 0.5 + 0.5 tanh(x / 2) (no overflow)."""
+    out = np.tanh(np.float32(0.5) * x)
+    out *= np.float32(0.5)
+    out += np.float32(0.5)
+    return out
+
+
+@dataclass(frozen=True)
+class LstmCell:
+    """An LSTM cell (TF gate order i, j, f, o; forget bias already in ``bias``):
+    z = [x, h] @ kernel + bias, c = c * sig(f) + sig(i) * tanh(j), h = tanh(c) * sig(o).
+    The i, f, o columns are pre-halved so one tanh gives all four gates."""
+
+    input_kernel: np.ndarray  # f32[in, 4u]
+    recurrent_kernel: np.ndarray  # f32[u, 4u]
+    bias: np.ndarray  # f32[4u]
+
+    @classmethod
+    def from_weights(cls, kernel: np.ndarray, bias: np.ndarray) -> LstmCell:
+        units = bias.shape[0] // 4
+        scale = np.full(4 * units, 0.5, np.float32)
+        scale[units:2 * units] = 1.0  # j, the cell input, goes through tanh unscaled
+        kernel = kernel * scale
+        return cls(np.ascontiguousarray(kernel[:-units]), np.ascontiguousarray(kernel[-units:]),
+                   bias * scale)
+
+    @property
+    def units(self) -> int:
+        return self.recurrent_kernel.shape[0]
+
+
+class LstmGroup:
+    """Same-width LSTM cells run side by side over their own inputs (e.g. forward and
+    backward directions of two stacks); the state carries over from one ``run`` to the
+    next, so a long input can be fed chunk by chunk with exactly the same result."""
+
+    def __init__(self, cells: list[LstmCell]):
+        self.cells = cells
+        self.units = cells[0].units
+        self.recurrent = np.stack([cell.recurrent_kernel for cell in cells])  # [B, u, 4u]
+        self.h = np.zeros((len(cells), 1, self.units), np.float32)
+        self.c = np.zeros((len(cells), 1, self.units), np.float32)
+
+    def run(self, inputs: list[np.ndarray]) -> np.ndarray:
+        """Outputs f32[B, T, u] of each cell over its input f32[T, in_b] (all the same T)."""
+        u, steps = self.units, inputs[0].shape[0]
+        projected = np.stack([x @ cell.input_kernel + cell.bias
+                              for x, cell in zip(inputs, self.cells)])  # [B, T, 4u]
+        outputs = np.empty((len(self.cells), steps, u), np.float32)
+        h, c, recurrent = self.h, self.c, self.recurrent
+        gates = np.empty((len(self.cells), 1, 4 * u), np.float32)
+        for t in range(steps):
+            np.matmul(h, recurrent, out=gates)
+            gates += projected[:, t:t + 1]
+            np.tanh(gates, out=gates)
+            gates[..., :u] += 1.0  # 2 sig(i); f and o likewise below, halves folded in
+            gates[..., 2 * u:] += 1.0
+            c *= gates[..., 2 * u:3 * u]
+            c += gates[..., :u] * gates[..., u:2 * u]
+            c *= 0.5
+            h = np.tanh(c) * gates[..., 3 * u:]
+            h *= 0.5
+            outputs[:, t] = h[:, 0]
+        self.h, self.c = h, c
+        return outputs
+
+
+@dataclass(frozen=True)
+class Lstm:
+    """A (possibly stacked, possibly bidirectional) LSTM: ``layers[k]`` holds the forward
+    cell, and the backward one when bidirectional."""
+
+    layers: tuple[tuple[LstmCell, ...], ...]
+
+    @property
+    def bidirectional(self) -> bool:
+        return len(self.layers[0]) == 2
+
+    @property
+    def units(self) -> int:
+        return self.layers[0][0].units
+
+
+class LstmRunner:
+    """LSTMs of one width and depth run side by side, every direction of every layer in one
+    batched step. The state carries over from one :meth:`run` to the next, so a
+    unidirectional LSTM fed chunk by chunk gives exactly its whole-sequence output; a
+    bidirectional one must get the whole sequence in one call (it runs it ``chunk`` frames
+    at a time, the backward direction from the end)."""
+
+    def __init__(self, lstms: list[Lstm], chunk: int):
+        self.lstms, self.chunk = lstms, chunk
+        self.groups = [LstmGroup([cell for lstm in lstms for cell in lstm.layers[k]])
+                       for k in range(len(lstms[0].layers))]
+
+    def run(self, inputs: list[np.ndarray]) -> list[np.ndarray]:
+        """Outputs f32[T, u (x2 when bidirectional)] of each LSTM for inputs f32[T, in]."""
+        for group, k in zip(self.groups, range(len(self.groups))):
+            streams = [x if d == 0 else x[::-1] for lstm, x in zip(self.lstms, inputs)
+                       for d in range(len(lstm.layers[k]))]
+            steps = streams[0].shape[0]
+            out = np.empty((len(streams), steps, group.units), np.float32)
+            for start in range(0, steps, self.chunk):
+                part = slice(start, start + self.chunk)
+                out[:, part] = group.run([s[part] for s in streams])
+            inputs, index = [], 0
+            for lstm in self.lstms:
+                width = len(lstm.layers[k])
+                inputs.append(np.concatenate([out[index], out[index + 1][::-1]], axis=1)
+                              if width == 2 else out[index])
+                index += width
+        return inputs
