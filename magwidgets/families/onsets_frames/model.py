@@ -26,7 +26,7 @@ from magwidgets.errors import GenerationError
 from magwidgets.families.onsets_frames import checkpoint
 from magwidgets.families.onsets_frames.decode import Decoding, probabilities_to_note_sequence
 from magwidgets.families.onsets_frames.layers import LstmRunner, sigmoid
-from magwidgets.families.onsets_frames.mel import SAMPLE_RATE, mel_spectrogram
+from magwidgets.families.onsets_frames.mel import MIN_INPUT_RATE, SAMPLE_RATE, mel_spectrogram
 from magwidgets.families.onsets_frames.network import PITCHES, Network, build_network
 from magwidgets.io.waveform import read_audio
 
@@ -119,11 +119,18 @@ class OnsetsAndFrames:
                 ``scipy.signal.resample_poly`` (below 16 kHz with a warning: the model then
                 hears less than the 8 kHz band it was trained on).
 
+        Digital silence (every sample 0) gives zeros, so an empty transcription, without
+        running the network (Magenta would run it on a constant -100 dB input).
+
         Raises:
             AudioError: a file that is missing, not audio or corrupt.
             AudioInputError: samples that are not 1-D and finite, or a rate below 4 kHz.
         """
-        return self.forward(self.mel_spectrogram(audio, sample_rate))
+        samples, rate = self._samples(audio, sample_rate)
+        mel = mel_spectrogram(samples, rate)
+        if not np.any(samples):  # digital silence: nothing to transcribe
+            return {name: np.zeros((mel.shape[0], PITCHES), np.float32) for name in HEADS}
+        return self.forward(mel)
 
     def transcribe(self, audio: Audio, sample_rate: int = SAMPLE_RATE, *,
                    onset_threshold: float = 0.5, frame_threshold: float = 0.5,
@@ -158,7 +165,7 @@ class OnsetsAndFrames:
             audio = read_audio(audio)
         rate = int(getattr(audio, "sample_rate", 0) or sample_rate) \
             if not isinstance(sample_rate, bool) else sample_rate
-        if isinstance(rate, int) and rate < SAMPLE_RATE:
+        if isinstance(rate, int) and MIN_INPUT_RATE <= rate < SAMPLE_RATE:
             warnings.warn(f"audio at {rate} Hz is resampled to {SAMPLE_RATE} Hz; it holds "
                           f"nothing above {rate // 2} Hz, so the transcription may miss notes "
                           "the model would hear in full-band audio", stacklevel=3)
