@@ -8,14 +8,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.linalg.blas import sgemm
 
 BATCH_NORM_EPSILON = 0.001  # tf_slim.batch_norm's default
+NARROW_PATCHES = 64  # patch widths up to this go through one GEMM on full im2col patches
 
 
 @dataclass(frozen=True)
 class Conv:
     """A SAME-padded convolution + inference BatchNorm (folded) + ReLU + max-pool over
-    frequency; ``kernel`` is laid out for im2col: f32[kh * kw * cin, cout]."""
+    frequency; ``kernel`` is laid out for im2col: f32[kh, kw * cin, cout] (one matrix per
+    time tap)."""
 
     kernel: np.ndarray
     bias: np.ndarray  # f32[cout]
@@ -31,40 +34,87 @@ class Conv:
         folded = kernel.astype(np.float64) * scale
         bias = beta.astype(np.float64) - mean.astype(np.float64) * scale
         kh, kw, cin, cout = kernel.shape
-        return cls(np.ascontiguousarray(folded.reshape(kh * kw * cin, cout), np.float32),
+        return cls(np.ascontiguousarray(folded.reshape(kh, kw * cin, cout), np.float32),
                    bias.astype(np.float32), (kh, kw), pool)
 
     @property
     def padding(self) -> tuple[int, int]:
         return self.size[0] // 2, self.size[1] // 2
 
+    @property
+    def channels(self) -> int:
+        """Output channels."""
+        return self.kernel.shape[2]
+
 
 def concat_convs(convs: list[Conv]) -> Conv:
     """Several convolutions of the same input as one (their output channels side by side)."""
-    return Conv(np.concatenate([c.kernel for c in convs], axis=1),
+    return Conv(np.concatenate([c.kernel for c in convs], axis=2),
                 np.concatenate([c.bias for c in convs]), convs[0].size, convs[0].pool)
 
 
-def im2col(x: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """Patches f32[T * F, kh * kw * C] of x f32[T, F, C] for a SAME convolution (zeros
-    outside), in the (kh, kw, C) order of a TF HWIO kernel."""
+class Workspace:
+    """Scratch arrays kept from chunk to chunk (one workspace per thread): the big im2col
+    temporaries are not allocated anew, so the kernel does not page-fault them in each time.
+    Callers rewrite every cell they read, or leave cells that stay zero for that shape."""
+
+    MAX_ARRAYS = 32  # distinct (name, shape) pairs kept; chunk shapes repeat, edge ones vary
+
+    def __init__(self) -> None:
+        self.arrays: dict[tuple, np.ndarray] = {}
+
+    def get(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
+        """A zero-initialised float32 array of ``shape`` the first time, then the same one."""
+        key = (name, shape)
+        if key not in self.arrays:
+            if len(self.arrays) >= self.MAX_ARRAYS:
+                self.arrays.clear()
+            self.arrays[key] = np.zeros(shape, np.float32)
+        return self.arrays[key]
+
+
+def frequency_patches(x: np.ndarray, conv: Conv, pad: tuple[bool, bool],
+                      workspace: Workspace) -> np.ndarray:
+    """im2col over frequency: f32[rows, F, kw * C], the kw-bin neighbourhoods of each frame
+    with SAME zero padding in frequency, and in time only at the recording's edges (``pad``:
+    first frame, last frame); elsewhere the chunk's context frames take their place."""
     frames, bins, channels = x.shape
-    kh, kw = size
-    ph, pw = kh // 2, kw // 2
-    cols = np.zeros((frames, bins, kh, kw, channels), np.float32)
-    for dy in range(kh):
-        t0, t1 = max(0, ph - dy), min(frames, frames + ph - dy)
-        for dx in range(kw):
-            f0, f1 = max(0, pw - dx), min(bins, bins + pw - dx)
-            cols[t0:t1, f0:f1, dy, dx] = x[t0 + dy - ph:t1 + dy - ph, f0 + dx - pw:f1 + dx - pw]
-    return cols.reshape(frames * bins, kh * kw * channels)
+    (kh, kw), (ph, pw) = conv.size, conv.padding
+    top = ph * pad[0]
+    patches = workspace.get("patches", (frames + top + ph * pad[1], bins, kw, channels))
+    patches[:top] = 0.0  # time padding (frequency padding cells are never written)
+    patches[top + frames:] = 0.0
+    for dx in range(kw):
+        f0, f1 = max(0, pw - dx), min(bins, bins + pw - dx)
+        patches[top:top + frames, f0:f1, dx] = x[:, f0 + dx - pw:f1 + dx - pw]
+    return patches.reshape(patches.shape[0], bins, kw * channels)
 
 
-def conv_relu(x: np.ndarray, conv: Conv) -> np.ndarray:
-    """relu(BN(conv(x))) f32[T, F, cout] for x f32[T, F, cin] (before pooling)."""
-    frames, bins, _ = x.shape
-    out = im2col(x, conv.size) @ conv.kernel
-    out += conv.bias
+def conv_relu(x: np.ndarray, conv: Conv, pad: tuple[bool, bool], workspace: Workspace,
+              name: str = "conv") -> np.ndarray:
+    """relu(BN(conv(x))) f32[T', F, cout] for x f32[T, F, cin] (before pooling); T' = T
+    less kh // 2 frames at each end that is not the recording's (see frequency_patches).
+    The bias, then one accumulating float32 GEMM per time tap on the frequency patches (one
+    GEMM on full patches when they are narrow, as for the 1-channel mel). The result is
+    ``workspace``'s array ``name`` of its shape, valid until the next call that uses it."""
+    bins = x.shape[1]
+    taps, width, _ = conv.kernel.shape
+    patches = frequency_patches(x, conv, pad, workspace)
+    frames = patches.shape[0] - taps + 1
+    out = workspace.get(name, (frames * bins, conv.channels))
+    if taps * width <= NARROW_PATCHES:
+        full = workspace.get("full", (frames, bins, taps, width))
+        for dy in range(taps):
+            full[:, :, dy] = patches[dy:dy + frames]
+        np.matmul(full.reshape(frames * bins, taps * width),
+                  conv.kernel.reshape(taps * width, -1), out=out)
+        out += conv.bias
+    else:
+        out[:] = conv.bias
+        rows = patches.reshape(-1, width)
+        for dy in range(taps):  # Fortran views: out^T += kernel^T @ patches^T, no copies
+            sgemm(1.0, conv.kernel[dy].T, rows[dy * bins:(dy + frames) * bins].T, beta=1.0,
+                  c=out.T, overwrite_c=1)
     np.maximum(out, 0.0, out=out)
     return out.reshape(frames, bins, -1)
 
@@ -189,7 +239,7 @@ class LstmRunner:
 
     def run(self, inputs: list[np.ndarray]) -> list[np.ndarray]:
         """Outputs f32[T, u (x2 when bidirectional)] of each LSTM for inputs f32[T, in]."""
-        for group, k in zip(self.groups, range(len(self.groups))):
+        for k, group in enumerate(self.groups):
             streams = [x if d == 0 else x[::-1] for lstm, x in zip(self.lstms, inputs)
                        for d in range(len(lstm.layers[k]))]
             steps = streams[0].shape[0]

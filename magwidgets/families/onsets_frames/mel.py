@@ -10,6 +10,7 @@ decode ``int16 / 32767``, librosa 0.7.2's ``melspectrogram`` (2048-point periodi
 
 from __future__ import annotations
 
+import warnings
 from functools import cache
 from math import gcd
 
@@ -73,7 +74,8 @@ def resample(samples: np.ndarray, sample_rate: int) -> np.ndarray:
 
 
 def check_samples(samples, sample_rate) -> np.ndarray:
-    """Mono float32 samples at 16 kHz, resampled from ``sample_rate`` if needed.
+    """Mono float32 samples at 16 kHz, resampled from ``sample_rate`` if needed (with a
+    UserWarning below 16 kHz: such audio lacks part of the band the model was trained on).
 
     Raises:
         AudioInputError: not 1-D, not finite, or a sample rate that is not a positive integer
@@ -92,6 +94,10 @@ def check_samples(samples, sample_rate) -> np.ndarray:
     array = array.astype(np.float32, copy=False)
     if not np.all(np.isfinite(array)):
         raise AudioInputError("the audio samples contain NaN or infinite values")
+    if sample_rate < SAMPLE_RATE:
+        warnings.warn(f"audio at {sample_rate} Hz is resampled to {SAMPLE_RATE} Hz; it holds "
+                      f"nothing above {sample_rate // 2} Hz, so the transcription may miss "
+                      "what the model would hear in full-band audio", UserWarning, stacklevel=4)
     return resample(array, int(sample_rate))
 
 

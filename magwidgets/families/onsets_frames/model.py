@@ -13,7 +13,7 @@ stacks (2 x fc_size floats a frame) and run forward and backward over all of the
 from __future__ import annotations
 
 import os
-import warnings
+import threading
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -25,8 +25,8 @@ from note_seq.protobuf import music_pb2
 from magwidgets.errors import GenerationError
 from magwidgets.families.onsets_frames import checkpoint
 from magwidgets.families.onsets_frames.decode import Decoding, probabilities_to_note_sequence
-from magwidgets.families.onsets_frames.layers import LstmRunner, sigmoid
-from magwidgets.families.onsets_frames.mel import MIN_INPUT_RATE, SAMPLE_RATE, mel_spectrogram
+from magwidgets.families.onsets_frames.layers import LstmRunner, Workspace, sigmoid
+from magwidgets.families.onsets_frames.mel import SAMPLE_RATE, mel_spectrogram
 from magwidgets.families.onsets_frames.network import PITCHES, Network, build_network
 from magwidgets.io.waveform import read_audio
 
@@ -88,7 +88,7 @@ class OnsetsAndFrames:
         """Magenta's size hparams as read from the weights."""
         net = self.network_
         frame = net.stacks["frame"]
-        return {"num_filters": [conv.kernel.shape[1] for conv in frame.convs],
+        return {"num_filters": [conv.channels for conv in frame.convs],
                 "fc_size": frame.fc.kernel.shape[1],
                 "onset_lstm_units": net.lstms["onsets"].units,
                 "offset_lstm_units": net.lstms["offsets"].units if net.has_offsets else 0,
@@ -163,13 +163,7 @@ class OnsetsAndFrames:
     def _samples(self, audio: Audio, sample_rate: int) -> tuple[np.ndarray, int]:
         if isinstance(audio, (str, Path, bytes)):
             audio = read_audio(audio)
-        rate = int(getattr(audio, "sample_rate", 0) or sample_rate) \
-            if not isinstance(sample_rate, bool) else sample_rate
-        if isinstance(rate, int) and MIN_INPUT_RATE <= rate < SAMPLE_RATE:
-            warnings.warn(f"audio at {rate} Hz is resampled to {SAMPLE_RATE} Hz; it holds "
-                          f"nothing above {rate // 2} Hz, so the transcription may miss notes "
-                          "the model would hear in full-band audio", stacklevel=3)
-        return np.asarray(audio), rate
+        return np.asarray(audio), getattr(audio, "sample_rate", None) or sample_rate
 
     # the network --------------------------------------------------------------------------
 
@@ -203,7 +197,7 @@ class OnsetsAndFrames:
         """Runners for the onset/offset LSTMs (together when they have one shape) and the
         combined frame LSTM."""
         lstms = [self.network_.lstms[name] for name in lstm_stacks]
-        shapes = {(l.units, len(l.layers), l.bidirectional) for l in lstms}
+        shapes = {(lstm.units, len(lstm.layers), lstm.bidirectional) for lstm in lstms}
         chunk = max(self.chunk_frames, 256)
         stacked = [LstmRunner(lstms, chunk)] if len(shapes) == 1 else \
             [LstmRunner([lstm], chunk) for lstm in lstms]
@@ -232,17 +226,25 @@ class OnsetsAndFrames:
         worker threads (at most two chunks per thread in flight)."""
         frames, size, context = mel.shape[0], self.chunk_frames, self.network_.context
 
+        local = threading.local()
+
         def work(start: int) -> tuple[int, int, dict]:
+            if not hasattr(local, "workspace"):
+                local.workspace = Workspace()
             stop = min(start + size, frames)
             lo, hi = max(0, start - context), min(frames, stop + context)
-            return start, stop, self.network_.acoustic(mel[lo:hi], slice(start - lo, stop - lo))
+            pad = (lo == 0, hi == frames)  # the recording's own ends are zero padded
+            first = lo if pad[0] else lo + context  # the frame of the outputs' first row
+            outputs = self.network_.acoustic(mel[lo:hi], pad, local.workspace)
+            keep = slice(start - first, stop - first)
+            return start, stop, {name: value[keep] for name, value in outputs.items()}
 
         starts = iter(range(0, frames, size))
         with ThreadPoolExecutor(max_workers=self.threads) as pool:
             pending = deque(pool.submit(work, s) for _, s in zip(range(2 * self.threads), starts))
             while pending:
                 result = pending.popleft().result()
-                for s in starts:
-                    pending.append(pool.submit(work, s))
-                    break
+                following = next(starts, None)
+                if following is not None:
+                    pending.append(pool.submit(work, following))
                 yield result

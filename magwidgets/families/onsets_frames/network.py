@@ -11,8 +11,9 @@ from pathlib import Path
 import numpy as np
 
 from magwidgets.errors import BundleError
-from magwidgets.families.onsets_frames.layers import (Conv, Dense, Lstm, LstmCell, concat_convs,
-                                                      conv_relu, max_pool, sigmoid)
+from magwidgets.families.onsets_frames.layers import (Conv, Dense, Lstm, LstmCell, Workspace,
+                                                      concat_convs, conv_relu, max_pool,
+                                                      sigmoid)
 from magwidgets.families.onsets_frames.mel import N_MELS
 
 POOL_SIZES = (1, 2, 2)  # Magenta's pool_sizes: max-pool frequency after conv1 and conv2
@@ -63,20 +64,21 @@ class Network:
         arrays += [a for head in self.heads.values() for a in (head.kernel, head.bias)]
         return int(sum(a.size for a in arrays))
 
-    def acoustic(self, mel: np.ndarray, keep: slice) -> dict[str, np.ndarray]:
-        """The conv stacks on mel f32[T, 229] (a chunk with its context frames), for the
-        frames in ``keep``: fc_end outputs of the LSTM stacks, the velocity values and the
-        activation probabilities, each f32[len(keep), n]."""
+    def acoustic(self, mel: np.ndarray, pad: tuple[bool, bool],
+                 workspace: Workspace) -> dict[str, np.ndarray]:
+        """The conv stacks on a chunk of mel f32[T, 229]: fc_end outputs of the LSTM stacks,
+        the velocity values and the activation probabilities, each f32[T', n]. ``pad``
+        says which ends are the recording's (zero padded, as Magenta's SAME convolutions);
+        any other end carries :attr:`context` frames that are used up (T' = T less them)."""
         names = list(self.stacks)
-        first = conv_relu(mel[:, :, None], self.first_conv)
+        first = conv_relu(mel[:, :, None], self.first_conv, pad, workspace, name="first")
         width = first.shape[2] // len(names)
         out = {}
         for index, name in enumerate(names):
             stack = self.stacks[name]
             x = max_pool(first[:, :, index * width:(index + 1) * width], stack.convs[0].pool)
             for conv in stack.convs[1:]:
-                x = max_pool(conv_relu(x, conv), conv.pool)
-            x = x[keep]
+                x = max_pool(conv_relu(x, conv, pad, workspace), conv.pool)
             fc = stack.fc(x.reshape(x.shape[0], -1))
             np.maximum(fc, 0.0, out=fc)
             out[name] = fc
@@ -102,7 +104,7 @@ def _conv_stack(weights: dict[str, np.ndarray], stack: str, source: Path) -> Sta
         bins //= pool
         layer += 1
     fc = Dense(weights[f"{stack}/fc_end/kernel"], weights[f"{stack}/fc_end/bias"])
-    flat = bins * convs[-1].kernel.shape[1]
+    flat = bins * convs[-1].channels
     if fc.kernel.shape[0] != flat:
         raise BundleError(f"{source}: {stack}/fc_end/weights has {fc.kernel.shape[0]} inputs; "
                           f"the convolutions give {flat} (pool sizes {list(POOL_SIZES)} over "
