@@ -5,7 +5,7 @@ unidirectional, 19.9 M), weights of the release shapes under Magenta's own varia
 (read through ``checkpoint.canonical_weights``). The audio is the piano fixture WAV repeated
 to ``--seconds`` (60). It times ``transcribe`` (WAV samples -> mel -> network ->
 NoteSequence; median of 3 after a warm-up), prints the mel/network split, the real-time
-factor and, with ``tracemalloc``, the peak memory of ``predict`` for 30/60/120 s of audio.
+factor, the CPU seconds (all threads) and, with ``tracemalloc``, the peak memory of ``predict`` for 30/60/120 s of audio.
 
 Magenta side by side: with ``MAGENTA_PYTHON`` set (and librosa 0.7.2 in ``OF_PYLIB``), it
 runs ``onsets_frames_magenta.py`` on the same WAV (Magenta's warm session); otherwise it
@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -84,6 +85,12 @@ def release_variables(bidirectional: bool, seed: int = 0) -> dict[str, np.ndarra
     return v
 
 
+def cpu_seconds() -> float:
+    """User + system CPU time of this process, all threads."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def audio(seconds: float) -> np.ndarray:
     pcm, _ = soundfile.read(FIXTURES / "piano.wav", dtype="int16")
     clip = pcm.astype(np.float32) / np.float32(32767)
@@ -107,13 +114,14 @@ def ours(seconds: float) -> dict:
         model = OnsetsAndFrames(build_network(canonical_weights(variables, Path(name)),
                                               Path(name)), Path(name))
         model.transcribe(samples[:16000 * 5])  # warm-up
-        totals, mels = [], []
+        totals, mels, cpu = [], [], []
         for _ in range(REPEATS):
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), cpu_seconds()
             mel = mel_spectrogram(samples)
             middle = time.perf_counter()
             model.decode(model.forward(mel))
             totals.append(time.perf_counter() - start)
+            cpu.append(cpu_seconds() - start_cpu)
             mels.append(middle - start)
         clip = audio(README_CLIP_S)
         short = []
@@ -124,6 +132,7 @@ def ours(seconds: float) -> dict:
         results[name] = {
             "magenta_parameters": int(sum(v.size for v in variables.values())),
             "median_s": statistics.median(totals), "all_s": totals,
+            "cpu_median_s": statistics.median(cpu),
             "mel_median_s": statistics.median(mels), "clip_5s_median_s": statistics.median(short),
             "peak_mb": {f"{s}s": round(peak_mb(model, audio(s)), 1) for s in (30, 60, 120)},
             "threads": model.threads, "chunk_frames": model.chunk_frames}
@@ -164,13 +173,14 @@ def main() -> None:
               f"{r['threads']} threads, chunks of {r['chunk_frames']} frames)")
         print(f"  magwidgets, {args.seconds:.0f} s of audio: {r['median_s']:.2f} s median "
               f"(mel {r['mel_median_s']:.2f} s) = {args.seconds / r['median_s']:.1f}x real time;"
-              f" all {[round(t, 2) for t in r['all_s']]}")
+              f" all {[round(t, 2) for t in r['all_s']]}; CPU {r['cpu_median_s']:.2f} s")
         print(f"  magwidgets, 5.0 s clip: {r['clip_5s_median_s']:.3f} s")
         print(f"  peak memory of predict (tracemalloc): {r['peak_mb']} MB")
         if theirs:
             long, clip = theirs["long"][name], theirs["clip_5s"][name]
             print(f"  Magenta 2.1.4 warm session ({how}), {args.seconds:.0f} s: "
-                  f"{long['median_s']:.2f} s = {args.seconds / long['median_s']:.1f}x real time "
+                  f"{long['median_s']:.2f} s (CPU {long['cpu_median_s']:.2f} s) = "
+                  f"{args.seconds / long['median_s']:.1f}x real time "
                   f"-> magwidgets {long['median_s'] / r['median_s']:.1f}x faster; 5.0 s clip: "
                   f"{clip['median_s']:.3f} s -> {clip['median_s'] / r['clip_5s_median_s']:.1f}x")
         else:

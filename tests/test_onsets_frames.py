@@ -22,7 +22,7 @@ from magwidgets.errors import BundleError, GenerationError
 from magwidgets.families import onsets_frames
 from magwidgets.families.onsets_frames import checkpoint, mel
 from magwidgets.families.onsets_frames.decode import Decoding, probabilities_to_note_sequence
-from magwidgets.io.waveform import AudioError
+from magwidgets.io.waveform import AudioError, Waveform
 
 ORACLE = Path(__file__).parent / "fixtures" / "magenta-oracle" / "onsets_frames"
 CONFIGS = ["onsets_frames", "onsets_frames_uni"]
@@ -66,7 +66,7 @@ def test_mel_spectrogram_is_magentas_model_input(stem):
     np.testing.assert_allclose(blocked, spectrogram, rtol=0, atol=1e-5)
 
 
-def test_resampled_input_is_stated_and_close():
+def test_resampled_input_is_stated_and_close(models):
     samples = wav_samples("sines")
     from scipy.signal import resample_poly
 
@@ -77,6 +77,8 @@ def test_resampled_input_is_stated_and_close():
     assert back.shape == reference.shape
     loud = reference > reference.max() - 40  # where the tones are
     assert np.abs(back - reference)[loud].max() < 0.5
+    waveform = Waveform(upsampled, 48000, "file")  # a Waveform brings its own rate
+    np.testing.assert_array_equal(models["onsets_frames"].mel_spectrogram(waveform), back)
 
 
 # the four heads and the NoteSequence -------------------------------------------------------
@@ -136,8 +138,10 @@ def test_thresholds_and_velocity_mapping_are_settable(models, predictions):
     assert with_offsets.SerializeToString() != default.SerializeToString()
     with pytest.raises(GenerationError, match="frame_threshold must lie in"):
         model.decode(outputs, frame_threshold=1.5)
-    with pytest.raises(GenerationError, match="unknown decoding setting"):
+    with pytest.raises(GenerationError, match="'onset_treshold'; did you mean 'onset_threshold'"):
         model.decode(outputs, onset_treshold=0.4)
+    with pytest.raises(GenerationError, match="velocity_bias must be a finite number"):
+        model.transcribe(ORACLE / "piano.wav", velocity_bias=float("nan"))
 
 
 @pytest.mark.parametrize("seed", range(6))

@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg.blas import sgemm
 
 BATCH_NORM_EPSILON = 0.001  # tf_slim.batch_norm's default
 NARROW_PATCHES = 64  # patch widths up to this go through one GEMM on full im2col patches
@@ -94,8 +93,8 @@ def conv_relu(x: np.ndarray, conv: Conv, pad: tuple[bool, bool], workspace: Work
               name: str = "conv") -> np.ndarray:
     """relu(BN(conv(x))) f32[T', F, cout] for x f32[T, F, cin] (before pooling); T' = T
     less kh // 2 frames at each end that is not the recording's (see frequency_patches).
-    The bias, then one accumulating float32 GEMM per time tap on the frequency patches (one
-    GEMM on full patches when they are narrow, as for the 1-channel mel). The result is
+    One float32 GEMM per time tap on the frequency patches, summed (one GEMM on full patches
+    when they are narrow, as for the 1-channel mel), then the bias. The result is
     ``workspace``'s array ``name`` of its shape, valid until the next call that uses it."""
     bins = x.shape[1]
     taps, width, _ = conv.kernel.shape
@@ -110,11 +109,13 @@ def conv_relu(x: np.ndarray, conv: Conv, pad: tuple[bool, bool], workspace: Work
                   conv.kernel.reshape(taps * width, -1), out=out)
         out += conv.bias
     else:
-        out[:] = conv.bias
-        rows = patches.reshape(-1, width)
-        for dy in range(taps):  # Fortran views: out^T += kernel^T @ patches^T, no copies
-            sgemm(1.0, conv.kernel[dy].T, rows[dy * bins:(dy + frames) * bins].T, beta=1.0,
-                  c=out.T, overwrite_c=1)
+        rows = patches.reshape(-1, width)  # tap dy of frame t is row block t + dy: a view
+        tap = workspace.get("tap", out.shape)
+        np.matmul(rows[:frames * bins], conv.kernel[0], out=out)
+        for dy in range(1, taps):
+            np.matmul(rows[dy * bins:(dy + frames) * bins], conv.kernel[dy], out=tap)
+            out += tap
+        out += conv.bias
     np.maximum(out, 0.0, out=out)
     return out.reshape(frames, bins, -1)
 

@@ -12,6 +12,7 @@ stacks (2 x fc_size floats a frame) and run forward and backward over all of the
 
 from __future__ import annotations
 
+import difflib
 import os
 import threading
 from collections import deque
@@ -48,6 +49,17 @@ def _one_blas_thread():
     from threadpoolctl import threadpool_limits
 
     return threadpool_limits(limits=1, user_api="blas")
+
+
+def _decoding(thresholds: dict) -> Decoding:
+    """Decoding settings from keywords, refusing unknown ones with the nearest names."""
+    known = list(Decoding.__dataclass_fields__)
+    for name in thresholds:
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else f"; known: {', '.join(known)}"
+            raise GenerationError(f"unknown decoding setting '{name}'{hint}")
+    return Decoding(**thresholds)
 
 
 class OnsetsAndFrames:
@@ -132,15 +144,15 @@ class OnsetsAndFrames:
             return {name: np.zeros((mel.shape[0], PITCHES), np.float32) for name in HEADS}
         return self.forward(mel)
 
-    def transcribe(self, audio: Audio, sample_rate: int = SAMPLE_RATE, *,
-                   onset_threshold: float = 0.5, frame_threshold: float = 0.5,
-                   offset_threshold: float = 0.0, velocity_scale: float = 80.0,
-                   velocity_bias: float = 10.0,
-                   min_duration_ms: float = 0.0) -> music_pb2.NoteSequence:
+    def transcribe(self, audio: Audio, sample_rate: int = SAMPLE_RATE,
+                   **thresholds) -> music_pb2.NoteSequence:
         """The NoteSequence Magenta's transcribe script writes for ``audio`` (see
-        :meth:`predict`); the keywords are Magenta's decoding hparams (see :meth:`decode`)."""
-        decoding = Decoding(onset_threshold, frame_threshold, offset_threshold,
-                            velocity_scale, velocity_bias, min_duration_ms)
+        :meth:`predict`); ``thresholds`` are Magenta's decoding hparams (see :meth:`decode`).
+
+        Raises:
+            GenerationError: an unknown keyword or a value out of range (before any work).
+        """
+        decoding = _decoding(thresholds)
         return probabilities_to_note_sequence(self.predict(audio, sample_rate), decoding)
 
     def decode(self, outputs: dict[str, np.ndarray], **thresholds) -> music_pb2.NoteSequence:
@@ -153,12 +165,7 @@ class OnsetsAndFrames:
         Raises:
             GenerationError: an unknown keyword or a value out of range.
         """
-        known = Decoding.__dataclass_fields__
-        unknown = sorted(set(thresholds) - set(known))
-        if unknown:
-            raise GenerationError(f"unknown decoding setting(s) {', '.join(unknown)}; "
-                                  f"known: {', '.join(known)}")
-        return probabilities_to_note_sequence(outputs, Decoding(**thresholds))
+        return probabilities_to_note_sequence(outputs, _decoding(thresholds))
 
     def _samples(self, audio: Audio, sample_rate: int) -> tuple[np.ndarray, int]:
         if isinstance(audio, (str, Path, bytes)):
