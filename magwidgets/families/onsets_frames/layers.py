@@ -5,6 +5,7 @@ together (the input projection of a whole chunk in one matmul, one batched matmu
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -124,9 +125,11 @@ def max_pool(x: np.ndarray, pool: int) -> np.ndarray:
     """VALID max-pool over frequency, window = stride = ``pool``: f32[T, F // pool, C]."""
     if pool == 1:
         return x
-    frames, bins, channels = x.shape
-    kept = bins // pool * pool
-    return x[:, :kept].reshape(frames, bins // pool, pool, channels).max(axis=2)
+    kept = x.shape[1] // pool * pool
+    out = x[:, 0:kept:pool].copy()
+    for offset in range(1, pool):
+        np.maximum(out, x[:, offset:kept:pool], out=out)
+    return out
 
 
 @dataclass(frozen=True)
@@ -227,27 +230,41 @@ class Lstm:
 
 
 class LstmRunner:
-    """LSTMs of one width and depth run side by side, every direction of every layer in one
-    batched step. The state carries over from one :meth:`run` to the next, so a
-    unidirectional LSTM fed chunk by chunk gives exactly its whole-sequence output; a
+    """LSTMs of one width and depth run side by side: the cells (every direction of every
+    LSTM) of a layer are stepped together in one batched matmul, or split over the threads
+    of ``pool`` (one batch each). The state carries over from one :meth:`run` to the next,
+    so a unidirectional LSTM fed chunk by chunk gives exactly its whole-sequence output; a
     bidirectional one must get the whole sequence in one call (it runs it ``chunk`` frames
     at a time, the backward direction from the end)."""
 
-    def __init__(self, lstms: list[Lstm], chunk: int):
-        self.lstms, self.chunk = lstms, chunk
-        self.groups = [LstmGroup([cell for lstm in lstms for cell in lstm.layers[k]])
-                       for k in range(len(lstms[0].layers))]
+    def __init__(self, lstms: list[Lstm], chunk: int, pool: ThreadPoolExecutor | None = None):
+        self.lstms, self.chunk, self.pool = lstms, chunk, pool
+        parts = pool._max_workers if pool is not None else 1
+        self.groups = []  # per layer: (LstmGroup, the stream indices it runs)
+        for k in range(len(lstms[0].layers)):
+            cells = [cell for lstm in lstms for cell in lstm.layers[k]]
+            split = [list(range(i, len(cells), parts)) for i in range(min(parts, len(cells)))]
+            self.groups.append([(LstmGroup([cells[i] for i in part]), part) for part in split])
 
     def run(self, inputs: list[np.ndarray]) -> list[np.ndarray]:
         """Outputs f32[T, u (x2 when bidirectional)] of each LSTM for inputs f32[T, in]."""
-        for k, group in enumerate(self.groups):
+        for k, groups in enumerate(self.groups):
             streams = [x if d == 0 else x[::-1] for lstm, x in zip(self.lstms, inputs)
                        for d in range(len(lstm.layers[k]))]
             steps = streams[0].shape[0]
-            out = np.empty((len(streams), steps, group.units), np.float32)
+            out = np.empty((len(streams), steps, groups[0][0].units), np.float32)
+
+            def advance(job: tuple[LstmGroup, list[int]], part: slice) -> None:
+                group, indices = job
+                out[indices, part] = group.run([streams[i][part] for i in indices])
+
             for start in range(0, steps, self.chunk):
                 part = slice(start, start + self.chunk)
-                out[:, part] = group.run([s[part] for s in streams])
+                if self.pool is None or len(groups) == 1:
+                    for job in groups:
+                        advance(job, part)
+                else:
+                    list(self.pool.map(advance, groups, [part] * len(groups)))
             inputs, index = [], 0
             for lstm in self.lstms:
                 width = len(lstm.layers[k])

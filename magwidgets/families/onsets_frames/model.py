@@ -185,9 +185,11 @@ class OnsetsAndFrames:
         keep_fc = {name: np.empty((frames, net.stacks[name].fc.kernel.shape[1]), np.float32)
                    for name in lstm_stacks} if net.bidirectional else {}
         activation = np.empty((frames, PITCHES), np.float32)
-        runners = self._runners(lstm_stacks)
-        with _one_blas_thread():
-            for start, stop, chunk in self._acoustic_chunks(mel):
+        with _one_blas_thread(), ThreadPoolExecutor(max_workers=self.threads) as pool:
+            # unidirectional LSTMs step in this thread while the pool computes convolutions;
+            # bidirectional ones run after them, their directions spread over the pool
+            runners = self._runners(lstm_stacks, pool if net.bidirectional else None)
+            for start, stop, chunk in self._acoustic_chunks(mel, pool):
                 out["velocity_values"][start:stop] = chunk["velocity"]
                 activation[start:stop] = chunk["activation"]
                 if net.bidirectional:
@@ -200,15 +202,16 @@ class OnsetsAndFrames:
                 self._recurrent(runners, lstm_stacks, keep_fc, activation, out, slice(0, frames))
         return out
 
-    def _runners(self, lstm_stacks: list[str]) -> tuple[list[LstmRunner], LstmRunner]:
+    def _runners(self, lstm_stacks: list[str],
+                 pool: ThreadPoolExecutor | None) -> tuple[list[LstmRunner], LstmRunner]:
         """Runners for the onset/offset LSTMs (together when they have one shape) and the
-        combined frame LSTM."""
+        combined frame LSTM; ``pool`` spreads their cells over threads."""
         lstms = [self.network_.lstms[name] for name in lstm_stacks]
         shapes = {(lstm.units, len(lstm.layers), lstm.bidirectional) for lstm in lstms}
         chunk = max(self.chunk_frames, 256)
-        stacked = [LstmRunner(lstms, chunk)] if len(shapes) == 1 else \
-            [LstmRunner([lstm], chunk) for lstm in lstms]
-        return stacked, LstmRunner([self.network_.lstms["frame"]], chunk)
+        stacked = [LstmRunner(lstms, chunk, pool)] if len(shapes) == 1 else \
+            [LstmRunner([lstm], chunk, pool) for lstm in lstms]
+        return stacked, LstmRunner([self.network_.lstms["frame"]], chunk, pool)
 
     def _recurrent(self, runners, lstm_stacks, features, activation, out, rows) -> None:
         """The LSTMs and their heads for frames ``rows``, from the stacks' fc_end outputs."""
@@ -228,7 +231,7 @@ class OnsetsAndFrames:
         frame_in = np.concatenate(combined, axis=1)
         out["frame_probs"][rows] = sigmoid(net.heads["frame"](frame_runner.run([frame_in])[0]))
 
-    def _acoustic_chunks(self, mel: np.ndarray):
+    def _acoustic_chunks(self, mel: np.ndarray, pool: ThreadPoolExecutor):
         """(start, stop, conv-stack outputs) for consecutive chunks, computed ahead on the
         worker threads (at most two chunks per thread in flight)."""
         frames, size, context = mel.shape[0], self.chunk_frames, self.network_.context
@@ -247,11 +250,10 @@ class OnsetsAndFrames:
             return start, stop, {name: value[keep] for name, value in outputs.items()}
 
         starts = iter(range(0, frames, size))
-        with ThreadPoolExecutor(max_workers=self.threads) as pool:
-            pending = deque(pool.submit(work, s) for _, s in zip(range(2 * self.threads), starts))
-            while pending:
-                result = pending.popleft().result()
-                following = next(starts, None)
-                if following is not None:
-                    pending.append(pool.submit(work, following))
-                yield result
+        pending = deque(pool.submit(work, s) for _, s in zip(range(2 * self.threads), starts))
+        while pending:
+            result = pending.popleft().result()
+            following = next(starts, None)
+            if following is not None:
+                pending.append(pool.submit(work, following))
+            yield result
