@@ -181,13 +181,14 @@ def main() -> None:
             print(f"  Magenta 2.1.4 warm session ({how}), {args.seconds:.0f} s: "
                   f"{long['median_s']:.2f} s (CPU {long['cpu_median_s']:.2f} s) = "
                   f"{args.seconds / long['median_s']:.1f}x real time "
-                  f"-> magwidgets {long['median_s'] / r['median_s']:.1f}x faster; 5.0 s clip: "
-                  f"{clip['median_s']:.3f} s -> {clip['median_s'] / r['clip_5s_median_s']:.1f}x")
+                  f"-> Magenta time / magwidgets time = {long['median_s'] / r['median_s']:.2f}; 5.0 s "
+                  f"clip: {clip['median_s']:.3f} s -> "
+                  f"{clip['median_s'] / r['clip_5s_median_s']:.2f}")
         else:
             quoted = README_MAGENTA_FORWARD_S[name]
             print(f"  Magenta 2.1.4 warm session, 5.0 s clip: {quoted:.2f} s (QUOTED from the "
-                  f"fixture README, not measured: {how}) -> magwidgets "
-                  f"{quoted / r['clip_5s_median_s']:.1f}x faster")
+                  f"fixture README, not measured: {how}) -> Magenta time / magwidgets time = "
+                  f"{quoted / r['clip_5s_median_s']:.2f}")
 
 
 if __name__ == "__main__":
