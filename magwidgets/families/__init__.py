@@ -14,6 +14,7 @@ from magwidgets.families import (
     improv_rnn,
     melody_rnn,
     music_vae,
+    onsets_frames,
     performance_rnn,
     polyphony_rnn,
 )
@@ -28,7 +29,8 @@ from magwidgets.families.registry import (
     register,
 )
 
-for _package in (drums_rnn, melody_rnn, polyphony_rnn, performance_rnn, improv_rnn, music_vae):
+for _package in (drums_rnn, melody_rnn, polyphony_rnn, performance_rnn, improv_rnn, music_vae,
+                 onsets_frames):
     register(_package.FAMILY)
 
 EVENT_RNN_CONFIGS = all_configs("event_rnn")
