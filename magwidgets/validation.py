@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import math
 import numbers
+from collections.abc import Iterable, Sequence
 
 from magwidgets.errors import GenerationError, MagwidgetsError
 
@@ -40,3 +42,14 @@ def _expected(integer: bool, low: float | None, high: float | None, low_open: bo
     if high is not None:
         parts.append(f"<= {high:g}")
     return f"{what} {' and '.join(parts)}" if parts else what
+
+
+def refuse_unknown(names: Iterable[str], known: Sequence[str], what: str,
+                   error: type[MagwidgetsError] = GenerationError) -> None:
+    """``error`` for the first of ``names`` not in ``known``, naming the closest known ones
+    (``"DrumsRNN.generate takes no option 'temprature'; did you mean temperature?"``)."""
+    for name in names:
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=2, cutoff=0.6)
+            hint = f"did you mean {' or '.join(close)}? " if close else ""
+            raise error(f"{what} '{name}'; {hint}known: {', '.join(known)}")

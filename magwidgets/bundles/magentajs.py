@@ -179,6 +179,18 @@ def read_weights(folder: str | Path) -> dict[str, np.ndarray]:
     return weights
 
 
+def model_type(path: str | Path) -> str | None:
+    """The Magenta.js model type (``"MusicRNN"``, ``"MusicVAE"`` ...) a checkpoint folder's
+    ``config.json`` states; None for anything else (a cheap test, for loaders' dispatch)."""
+    if not is_checkpoint_folder(path):
+        return None
+    try:
+        spec = read_checkpoint_spec(path)
+    except BundleError:
+        return None
+    return spec.get("type") if spec is not None else None
+
+
 def read_checkpoint_spec(folder: str | Path) -> dict | None:
     """The folder's ``config.json`` (None when it has none)."""
     folder = Path(folder)

@@ -145,6 +145,29 @@ class PianoRollWidget(BokehModel):  # type: ignore[misc]  # jupyter_bokeh has no
         return state
 
 
+class ShownFigure:
+    """A Bokeh ``figure`` built once, shown as one jupyter_bokeh widget that follows every
+    later change of its data (the pianoroll's and the waveform view's shared surface)."""
+
+    figure: Any
+    _widget: PianoRollWidget | None = None
+
+    def widget(self) -> PianoRollWidget:
+        """This figure as a jupyter_bokeh widget (one per figure) that follows ``update``.
+
+        Loads BokehJS inline first, so it also works in Voilà and offline.
+        """
+        if self._widget is None:
+            load_bokehjs()
+            self._widget = PianoRollWidget(self.figure)
+        return self._widget
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget())  # type: ignore[no-untyped-call]
+
+
 def _check_positive_int(name: str, value: object) -> None:
     check_number(name, value, low=1, integer=True, error=RenderError)
 
@@ -179,7 +202,7 @@ def _background(sequence: music_pb2.NoteSequence, layout: data.RowLayout, grid: 
     }
 
 
-class PianoRoll:
+class PianoRoll(ShownFigure):
     """A pianoroll figure with note, grid, shading, chord and playhead layers.
 
     Args:
@@ -208,7 +231,6 @@ class PianoRoll:
         self.window_bars = window_bars
         self.max_notes = max_notes
         self._auto_height = height is None
-        self._widget: PianoRollWidget | None = None
         self._x_range, self._y_range = Range1d(start=0, end=1), Range1d(start=0, end=1)
         self._row_ticker, self._bar_ticker = FixedTicker(ticks=[]), FixedTicker(ticks=[])
         self.figure = bokeh_figure(
@@ -380,21 +402,6 @@ class PianoRoll:
         path = Path(path)
         path.write_bytes(self._export("svg"))
         return path
-
-    def widget(self) -> PianoRollWidget:
-        """This figure as a jupyter_bokeh widget (one per roll) that follows ``update``.
-
-        Loads BokehJS inline first, so it also works in Voilà and offline.
-        """
-        if self._widget is None:
-            load_bokehjs()
-            self._widget = PianoRollWidget(self.figure)
-        return self._widget
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.widget())  # type: ignore[no-untyped-call]
 
 
 def pianoroll(music: SequenceLike = None, **options: Any) -> bokeh_figure:

@@ -11,19 +11,18 @@ from bokeh.plotting import figure as bokeh_figure
 
 from magwidgets.io.waveform import Waveform
 from magwidgets.render import waveform_data as data
-from magwidgets.render.pianoroll_figure import PianoRollWidget, load_bokehjs
+from magwidgets.render.pianoroll_figure import ShownFigure
 
 DEFAULT_WIDTH = 1000  # pixels
 ENVELOPE_HEIGHT, SPECTROGRAM_HEIGHT = 140, 220
 _PALETTE = "Viridis256"
 
 
-class WaveformPlot:
+class WaveformPlot(ShownFigure):
     """``WaveformPlot(waveform)``: ``figure`` (a Bokeh layout), ``update(waveform)``,
     ``set_playhead(seconds)`` and ``widget()`` for notebooks and Voilà."""
 
     def __init__(self, waveform: Waveform, *, width: int = DEFAULT_WIDTH) -> None:
-        self._widget: PianoRollWidget | None = None
         self.time_range = Range1d(0.0, 1.0)
         self.envelope = ColumnDataSource({"time": [], "low": [], "high": []})
         self.image = ColumnDataSource({"image": [], "x": [], "y": [], "dw": [], "dh": []})
@@ -60,17 +59,6 @@ class WaveformPlot:
         for playhead in self.playheads:
             playhead.location = float(seconds)
 
-    def widget(self) -> PianoRollWidget:
-        """This figure as a jupyter_bokeh widget that follows ``update``."""
-        if self._widget is None:
-            load_bokehjs()
-            self._widget = PianoRollWidget(self.figure)
-        return self._widget
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.widget())  # type: ignore[no-untyped-call]
 
 
 def waveform_figure(waveform: Waveform, **options: Any):

@@ -8,7 +8,6 @@ the dashboard stays usable either way.
 
 from __future__ import annotations
 
-import difflib
 import html
 import logging
 from collections.abc import Callable, Sequence
@@ -22,6 +21,7 @@ from traitlets import Int, validate
 
 from magwidgets.errors import BundleError, MagwidgetsError
 from magwidgets.loading import load_model
+from magwidgets.validation import refuse_unknown
 from magwidgets.widgets.model_picker import ModelPicker
 from magwidgets.widgets.results import ResultsPanel
 
@@ -59,12 +59,8 @@ class ModelWidget(widgets.VBox):
         boxes = set(widgets.VBox.class_trait_names())
         controls = sorted(name for name in self.class_trait_names()
                           if name not in boxes and not name.startswith("_"))
-        for name in settings:
-            if name not in controls:
-                close = difflib.get_close_matches(name, controls, n=2, cutoff=0.6)
-                hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
-                raise MagwidgetsError(f"{type(self).__name__} has no setting {name!r}; {hint}"
-                                      f"settings: {', '.join(controls)}")
+        refuse_unknown(settings, controls, f"{type(self).__name__} has no setting",
+                       MagwidgetsError)
         for name, value in settings.items():
             setattr(self, name, value)
 

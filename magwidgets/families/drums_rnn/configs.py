@@ -19,17 +19,15 @@ def _one_drum_encoder():
         note_seq.MultiDrumOneHotEncoding([all_pitches]))
 
 
-CONFIGS = config_table(
+CONFIGS = config_table("drums_rnn",
     RnnConfig(
         id="one_drum",
-        family="drums_rnn",
         description="Drums RNN with 2-state encoding.",
         make_encoder=_one_drum_encoder,
         steps_per_quarter=2,
     ),
     RnnConfig(
         id="drum_kit",
-        family="drums_rnn",
         description="Drums RNN with multiple drums and binary counters.",
         make_encoder=lambda: note_seq.LookbackEventSequenceEncoderDecoder(
             note_seq.MultiDrumOneHotEncoding(), lookback_distances=[],

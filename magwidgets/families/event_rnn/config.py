@@ -8,7 +8,7 @@ and the key melodies are transposed into.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 import note_seq
@@ -24,9 +24,9 @@ class RnnConfig:
     """An event-RNN configuration (the non-trainable part of a model)."""
 
     id: str
-    family: str  # "drums_rnn", "melody_rnn", "polyphony_rnn", "improv_rnn", ...
     description: str
     make_encoder: Callable[[], Any]
+    family: str = ""  # "drums_rnn", "melody_rnn", ...: set by its family's ``config_table``
     steps_per_quarter: int = DEFAULT_STEPS_PER_QUARTER
     default_attention_length: int = 0
     min_note: int = MELODY_MIN_NOTE
@@ -39,6 +39,6 @@ def melody_one_hot(min_note: int = MELODY_MIN_NOTE, max_note: int = MELODY_MAX_N
     return note_seq.MelodyOneHotEncoding(min_note=min_note, max_note=max_note)
 
 
-def config_table(*configs: RnnConfig) -> dict[str, RnnConfig]:
-    """A family's configs keyed by id."""
-    return {config.id: config for config in configs}
+def config_table(family: str, *configs: RnnConfig) -> dict[str, RnnConfig]:
+    """The configs of ``family`` keyed by id (each told its family)."""
+    return {config.id: replace(config, family=family) for config in configs}

@@ -25,13 +25,7 @@ COMPACT_GENERATOR_ID = "performance_with_dynamics"
 
 def recognizes(path: Path) -> bool:
     """A Magenta.js MusicRNN folder; ``.mag`` files are what ``load_model`` tries last."""
-    if not magentajs.is_checkpoint_folder(path):
-        return False
-    try:
-        spec = magentajs.read_checkpoint_spec(path)
-    except BundleError:
-        return False
-    return spec is not None and spec.get("type") == MAGENTAJS_TYPE
+    return magentajs.model_type(path) == MAGENTAJS_TYPE
 
 
 def _convert(bundle: Bundle) -> tuple[dict[str, np.ndarray], dict]:

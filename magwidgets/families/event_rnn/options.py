@@ -4,14 +4,13 @@ keywords into them and the family's own, refusing unknown ones with the nearest 
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
 
 from magwidgets.errors import GenerationError
-from magwidgets.validation import check_number
+from magwidgets.validation import check_number, refuse_unknown
 
 MAX_TOTAL_STEPS = 32_768  # about an hour of sixteenths at 120 qpm
 MAX_BEAM_ENTRIES = 1_024  # beam_size * branch_factor sequences run as one batch
@@ -83,13 +82,8 @@ def split_options(options: dict[str, Any], family_keywords: tuple[str, ...], mod
                   ) -> tuple[Section, Search, dict[str, Any]]:
     """``options`` as a Section, a Search and the family's own keywords; GenerationError
     for a keyword nobody takes, naming the closest ones."""
-    known = (*SECTION_KEYWORDS, *SEARCH_KEYWORDS, *family_keywords)
-    for name in options:
-        if name not in known:
-            close = difflib.get_close_matches(name, known, n=2, cutoff=0.6)
-            hint = f"did you mean {' or '.join(close)}? " if close else ""
-            raise GenerationError(f"{model}.generate takes no option '{name}'; {hint}"
-                                  f"options: {', '.join(known)}")
+    refuse_unknown(options, (*SECTION_KEYWORDS, *SEARCH_KEYWORDS, *family_keywords),
+                   f"{model}.generate takes no option")
     section = Section(**{k: options[k] for k in SECTION_KEYWORDS if k in options})
     search = Search(**{k: options[k] for k in SEARCH_KEYWORDS if k in options})
     return section, search, {k: options[k] for k in family_keywords if k in options}

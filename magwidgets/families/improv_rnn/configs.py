@@ -19,10 +19,9 @@ def _triad_chords():
     return note_seq.OneHotEventSequenceEncoderDecoder(note_seq.TriadChordOneHotEncoding())
 
 
-CONFIGS = config_table(
+CONFIGS = config_table("improv_rnn",
     RnnConfig(
         id="basic_improv",
-        family="improv_rnn",
         description="Basic melody-given-chords RNN with one-hot triad encoding for chords.",
         make_encoder=lambda: note_seq.ConditionalEventSequenceEncoderDecoder(
             _triad_chords(),
@@ -31,7 +30,6 @@ CONFIGS = config_table(
     ),
     RnnConfig(
         id="attention_improv",
-        family="improv_rnn",
         description="Melody-given-chords RNN with one-hot triad encoding for chords, "
                     "attention, and binary counters.",
         make_encoder=lambda: note_seq.ConditionalEventSequenceEncoderDecoder(
@@ -42,7 +40,6 @@ CONFIGS = config_table(
     ),
     RnnConfig(
         id="chord_pitches_improv",
-        family="improv_rnn",
         description="Melody-given-chords RNN with chord pitches encoding.",
         make_encoder=lambda: note_seq.ConditionalEventSequenceEncoderDecoder(
             note_seq.PitchChordsEncoderDecoder(),

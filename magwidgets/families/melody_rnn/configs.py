@@ -13,16 +13,14 @@ from magwidgets.families.event_rnn.config import (
 )
 from magwidgets.families.melody_rnn.key_melody import FastKeyMelodyEncoderDecoder
 
-CONFIGS = config_table(
+CONFIGS = config_table("melody_rnn",
     RnnConfig(
         id="basic_rnn",
-        family="melody_rnn",
         description="Melody RNN with one-hot encoding.",
         make_encoder=lambda: note_seq.OneHotEventSequenceEncoderDecoder(melody_one_hot()),
     ),
     RnnConfig(
         id="mono_rnn",
-        family="melody_rnn",
         description="Monophonic RNN with one-hot encoding.",
         make_encoder=lambda: note_seq.OneHotEventSequenceEncoderDecoder(
             melody_one_hot(note_seq.MIN_MIDI_PITCH, note_seq.MAX_MIDI_PITCH + 1)),
@@ -32,13 +30,11 @@ CONFIGS = config_table(
     ),
     RnnConfig(
         id="lookback_rnn",
-        family="melody_rnn",
         description="Melody RNN with lookback encoding.",
         make_encoder=lambda: note_seq.LookbackEventSequenceEncoderDecoder(melody_one_hot()),
     ),
     RnnConfig(
         id="attention_rnn",
-        family="melody_rnn",
         description="Melody RNN with lookback encoding and attention.",
         make_encoder=lambda: FastKeyMelodyEncoderDecoder(
             min_note=MELODY_MIN_NOTE, max_note=MELODY_MAX_NOTE),

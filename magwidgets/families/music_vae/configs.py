@@ -82,8 +82,8 @@ VAE_CONFIGS: dict[str, VAEConfig] = {config.id: config for config in _CONFIGS}
 
 
 def get_config(name: str) -> VAEConfig:
-    try:
-        return VAE_CONFIGS[name]
-    except KeyError:
+    """The MusicVAE config called ``name``; BundleError listing the supported ones."""
+    if name not in VAE_CONFIGS:
         raise BundleError(f"MusicVAE config '{name}' is not supported; supported: "
-                          f"{', '.join(sorted(VAE_CONFIGS))}") from None
+                          f"{', '.join(sorted(VAE_CONFIGS))}")
+    return VAE_CONFIGS[name]

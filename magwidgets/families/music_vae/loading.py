@@ -15,13 +15,7 @@ from magwidgets.families.music_vae.model import MusicVAE
 
 def recognizes(path: Path) -> bool:
     """A Magenta.js MusicVAE folder (a ``.tar`` or TF checkpoint needs its config named)."""
-    if not magentajs.is_checkpoint_folder(path):
-        return False
-    try:
-        spec = magentajs.read_checkpoint_spec(path)
-    except BundleError:
-        return False
-    return spec is not None and spec.get("type") == MAGENTAJS_TYPE
+    return magentajs.model_type(path) == MAGENTAJS_TYPE
 
 
 def load(path: str | Path, *, config: str | None = None) -> MusicVAE:

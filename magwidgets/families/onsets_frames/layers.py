@@ -79,7 +79,7 @@ def frequency_patches(x: np.ndarray, conv: Conv, pad: tuple[bool, bool],
     with SAME zero padding in frequency, and in time only at the recording's edges (``pad``:
     first frame, last frame); elsewhere the chunk's context frames take their place."""
     frames, bins, channels = x.shape
-    (kh, kw), (ph, pw) = conv.size, conv.padding
+    (_, kw), (ph, pw) = conv.size, conv.padding
     top = ph * pad[0]
     patches = workspace.get("patches", (frames + top + ph * pad[1], bins, kw, channels))
     patches[:top] = 0.0  # time padding (frequency padding cells are never written)

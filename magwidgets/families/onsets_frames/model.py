@@ -25,9 +25,9 @@ from note_seq.protobuf import music_pb2
 
 from magwidgets.errors import GenerationError
 from magwidgets.families.onsets_frames import checkpoint
+from magwidgets.families.onsets_frames.configs import CONFIGS, TranscriptionConfig
 from magwidgets.families.onsets_frames.decode import Decoding, probabilities_to_note_sequence
 from magwidgets.families.onsets_frames.layers import LstmRunner, Workspace, sigmoid
-from magwidgets.families.onsets_frames.configs import CONFIGS, TranscriptionConfig
 from magwidgets.families.onsets_frames.mel import SAMPLE_RATE, mel_spectrogram
 from magwidgets.families.onsets_frames.network import PITCHES, Network, build_network
 from magwidgets.io.waveform import read_audio

@@ -11,9 +11,17 @@ from pathlib import Path
 import numpy as np
 
 from magwidgets.errors import BundleError
-from magwidgets.families.onsets_frames.layers import (Conv, Dense, Lstm, LstmCell, Workspace,
-                                                      concat_convs, conv_relu, max_pool,
-                                                      sigmoid)
+from magwidgets.families.onsets_frames.layers import (
+    Conv,
+    Dense,
+    Lstm,
+    LstmCell,
+    Workspace,
+    concat_convs,
+    conv_relu,
+    max_pool,
+    sigmoid,
+)
 from magwidgets.families.onsets_frames.mel import N_MELS
 
 POOL_SIZES = (1, 2, 2)  # Magenta's pool_sizes: max-pool frequency after conv1 and conv2

@@ -7,10 +7,9 @@ import note_seq
 from magwidgets.families.event_rnn.config import RnnConfig, config_table
 from magwidgets.families.polyphony_rnn.encoding import PolyphonyOneHotEncoding
 
-CONFIGS = config_table(
+CONFIGS = config_table("polyphony_rnn",
     RnnConfig(
         id="polyphony",
-        family="polyphony_rnn",
         description="Polyphonic RNN",
         make_encoder=lambda: note_seq.OneHotEventSequenceEncoderDecoder(
             PolyphonyOneHotEncoding()),
