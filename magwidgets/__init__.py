@@ -40,6 +40,8 @@ from magwidgets.families.melody_rnn import MelodyRNN
 from magwidgets.families.melody_rnn.widget import MelodyRNNWidget
 from magwidgets.families.music_vae import MusicVAE
 from magwidgets.families.music_vae.widget import GrooVAEWidget, MusicVAEWidget
+from magwidgets.families.onsets_frames import OnsetsAndFrames
+from magwidgets.families.onsets_frames.widget import TranscriptionWidget
 from magwidgets.families.performance_rnn.widget import PerformanceRNNWidget
 from magwidgets.families.polyphony_rnn import PolyphonyRNN
 from magwidgets.families.polyphony_rnn.widget import PolyphonyRNNWidget
@@ -68,6 +70,8 @@ __all__ = [
     "MelodyRNNWidget",
     "MusicVAE",
     "MusicVAEWidget",
+    "OnsetsAndFrames",
+    "TranscriptionWidget",
     "PerformanceRNNWidget",
     "PianoRoll",
     "Player",

@@ -25,7 +25,8 @@ def load(path: str | Path, *, config: str | None = None, **options) -> OnsetsAnd
 
 FAMILY = Family(
     id="onsets_frames", title="Onsets and Frames", configs=CONFIGS, model=OnsetsAndFrames,
-    recognizes=recognizes, load=load, summary="transcribes piano audio into notes")
+    recognizes=recognizes, load=load, summary="transcribes piano audio into notes",
+    widget="magwidgets.families.onsets_frames.widget:TranscriptionWidget")
 
 __all__ = ["CONFIGS", "FAMILY", "AudioInputError", "OnsetsAndFrames", "load",
            "mel_spectrogram", "recognizes"]
