@@ -1,0 +1,181 @@
+"""GANSynth's progressive-GAN generator (Magenta ``networks.generator``, final stage) in NumPy.
+
+Every convolution is Magenta's ``custom_conv2d``: kernel x sqrt(2 / fan_in), + bias, leaky
+ReLU (0.2), pixel norm; the weight scale is folded into the kernels once at load time. A 3x3
+convolution is one BLAS product over the three column shifts of the padded input, with the
+three row shifts summed afterwards; a 3x3 convolution of a nearest-neighbour x2 upscale is
+computed on the small image, as four 2x2 convolutions (one per output phase), which does the
+same sums in 16 multiply-adds per pixel instead of 36.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+LEAKY_SLOPE = np.float32(0.2)  # tf.nn.leaky_relu's default
+PIXEL_NORM_EPS = np.float32(1.0e-8)
+KERNEL = 3  # the generator's square kernel size (Magenta's kernel_size flag)
+# For each output phase p (even or odd row/column of the x2 upscale), which 3x3 kernel taps
+# fall on padded small-image offsets p and p+1.
+_PHASE_TAPS = (((0,), (1, 2)), ((0, 1), (2,)))
+
+
+def pixel_norm(x: np.ndarray) -> np.ndarray:
+    """Magenta's ``layers.pixel_norm`` over the last axis (in place)."""
+    mean_square = np.einsum("...c,...c->...", x, x)[..., np.newaxis] / np.float32(x.shape[-1])
+    x *= 1.0 / np.sqrt(mean_square + PIXEL_NORM_EPS)
+    return x
+
+
+def _activate(x: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    """bias, leaky ReLU, pixel norm (in place): the tail of every generator convolution."""
+    x += bias
+    np.maximum(x, x * LEAKY_SLOPE, out=x)
+    return pixel_norm(x)
+
+
+def _column_shifts(x: f32, taps: int) -> np.ndarray:
+    """[B, H, W, C] zero-padded by one -> [B, H+2, W + 3 - taps, taps*C]: ``taps``
+    neighbouring columns side by side in the channel axis."""
+    batch, height, width, channels = x.shape
+    padded = np.zeros((batch, height + 2, width + 2, channels), dtype=np.float32)
+    padded[:, 1:-1, 1:-1] = x
+    out_width = width + 3 - taps
+    return np.concatenate([padded[:, :, s:s + out_width] for s in range(taps)], axis=-1)
+
+
+f32 = np.ndarray  # annotation alias: a float32 array (shapes in the docstrings)
+
+
+@dataclass(frozen=True)
+class Conv3x3:
+    """A 3x3 SAME ``custom_conv2d``: ``weight`` [3*C, 3*K] maps the three column shifts to
+    the three row taps; ``bias`` [K]."""
+
+    weight: np.ndarray
+    bias: np.ndarray
+
+    @classmethod
+    def from_kernel(cls, kernel: np.ndarray, bias: np.ndarray) -> Conv3x3:
+        """From Magenta's kernel [3, 3, C, K] (scaled here) and bias [K]."""
+        rows, cols, channels, filters = kernel.shape
+        scaled = kernel * np.float32(np.sqrt(2.0 / (rows * cols * channels)))
+        weight = scaled.transpose(1, 2, 0, 3).reshape(cols * channels, rows * filters)
+        return cls(np.ascontiguousarray(weight, dtype=np.float32), bias.astype(np.float32))
+
+    def __call__(self, x: f32) -> f32:
+        """[B, H, W, C] -> [B, H, W, K]."""
+        batch, height, width, _ = x.shape
+        filters = self.bias.size
+        shifted = _column_shifts(x, KERNEL)
+        rows = (shifted.reshape(-1, shifted.shape[-1]) @ self.weight).reshape(
+            batch, height + 2, width, KERNEL, filters)
+        out = rows[:, 0:height, :, 0] + rows[:, 1:height + 1, :, 1]
+        out += rows[:, 2:height + 2, :, 2]
+        return _activate(out, self.bias)
+
+
+@dataclass(frozen=True)
+class UpConv3x3:
+    """Nearest x2 upscale then a 3x3 SAME ``custom_conv2d``, computed on the small image:
+    ``weight[q]`` [2*C, 4*K] maps column phase q's two columns to (row phase, row tap)."""
+
+    weight: np.ndarray
+    bias: np.ndarray
+
+    @classmethod
+    def from_kernel(cls, kernel: np.ndarray, bias: np.ndarray) -> UpConv3x3:
+        """From Magenta's kernel [3, 3, C, K] (scaled here) and bias [K]."""
+        rows, cols, channels, filters = kernel.shape
+        scaled = kernel.astype(np.float64) * np.sqrt(2.0 / (rows * cols * channels))
+        weight = np.empty((2, 2 * channels, 2, 2, filters))
+        for q, column_taps in enumerate(_PHASE_TAPS):
+            for s, col_group in enumerate(column_taps):
+                for p, row_taps in enumerate(_PHASE_TAPS):
+                    for r, row_group in enumerate(row_taps):
+                        tap = scaled[list(row_group)][:, list(col_group)].sum(axis=(0, 1))
+                        weight[q, s * channels:(s + 1) * channels, p, r] = tap
+        weight = weight.reshape(2, 2 * channels, 4 * filters).astype(np.float32)
+        return cls(weight, bias.astype(np.float32))
+
+    def __call__(self, x: f32) -> f32:
+        """[B, H, W, C] -> [B, 2H, 2W, K]."""
+        batch, height, width, _ = x.shape
+        filters = self.bias.size
+        pairs = _column_shifts(x, 3)  # three columns; phase q uses columns q and q+1
+        channels = x.shape[-1]
+        out = np.empty((batch, height, 2, width, 2, filters), dtype=np.float32)
+        for q in range(2):
+            columns = pairs[..., q * channels:(q + 2) * channels]
+            taps = (np.ascontiguousarray(columns).reshape(-1, 2 * channels) @ self.weight[q])
+            taps = taps.reshape(batch, height + 2, width, 2, 2, filters)
+            for p in range(2):
+                np.add(taps[:, p:p + height, :, p, 0], taps[:, p + 1:p + 1 + height, :, p, 1],
+                       out=out[:, :, p, :, q])
+        return _activate(out.reshape(batch, 2 * height, 2 * width, filters), self.bias)
+
+
+def _to_rgb_scale(kernel: np.ndarray) -> np.float32:
+    """``to_rgb`` keeps custom_conv2d's default He slope 1: sqrt(1 / fan_in)."""
+    return np.float32(np.sqrt(1.0 / np.prod(kernel.shape[:-1])))
+
+
+@dataclass(frozen=True)
+class Generator:
+    """The generator of a finished (final-stage) GANSynth: (z, pitch label) -> denormalised
+    mel-IF spectrogram. Sizes come from the weight shapes."""
+
+    start_weight: np.ndarray  # [latent + pitches, h*w*K]: block 1's VALID conv on a 1x1 input
+    start_bias: np.ndarray  # [K]
+    start_shape: tuple[int, int]  # (h, w) of block 1
+    layers: tuple  # block 1's conv1, then each later block's (upscale conv0, conv1)
+    rgb_weight: np.ndarray  # [C, 2] the last block's to_rgb (scaled)
+    rgb_bias: np.ndarray  # [2]
+    tanh: bool  # to_rgb activation: tanh (else linear)
+    scale: np.ndarray  # [2] denormaliser: spectrogram = (t - offset) / scale per channel
+    offset: np.ndarray  # [2]
+
+    @classmethod
+    def from_weights(cls, weights: dict[str, np.ndarray], blocks: int, *, tanh: bool,
+                     scale: tuple[float, float], offset: tuple[float, float]) -> Generator:
+        """From the EMA weights named ``block_<b>/<conv0|conv1|to_rgb>/<kernel|bias>``."""
+        first = weights["block_1/conv0/kernel"]
+        height, width, inputs, filters = first.shape
+        # conv0 of block 1 sees the 1x1 input padded to (2h-1)x(2w-1): output (i, j) is the
+        # input times kernel tap (h-1-i, w-1-j), a dense layer with the kernel flipped.
+        flipped = first[::-1, ::-1] * np.float32(np.sqrt(2.0 / (height * width * inputs)))
+        start = flipped.transpose(2, 0, 1, 3).reshape(inputs, height * width * filters)
+        layers: list = [Conv3x3.from_kernel(weights["block_1/conv1/kernel"],
+                                            weights["block_1/conv1/bias"])]
+        for block in range(2, blocks + 1):
+            layers.append(UpConv3x3.from_kernel(weights[f"block_{block}/conv0/kernel"],
+                                                weights[f"block_{block}/conv0/bias"]))
+            layers.append(Conv3x3.from_kernel(weights[f"block_{block}/conv1/kernel"],
+                                              weights[f"block_{block}/conv1/bias"]))
+        rgb = weights[f"block_{blocks}/to_rgb/kernel"]
+        return cls(np.ascontiguousarray(start, dtype=np.float32),
+                   weights["block_1/conv0/bias"].astype(np.float32), (height, width),
+                   tuple(layers), (rgb[0, 0] * _to_rgb_scale(rgb)).astype(np.float32),
+                   weights[f"block_{blocks}/to_rgb/bias"].astype(np.float32), tanh,
+                   np.asarray(scale, dtype=np.float32), np.asarray(offset, dtype=np.float32))
+
+    @property
+    def input_size(self) -> int:
+        """latent size + number of pitch classes."""
+        return self.start_weight.shape[0]
+
+    def __call__(self, inputs: f32) -> f32:
+        """[B, latent + pitches] (z then one-hot label) -> [B, time, mel, 2] float32."""
+        x = pixel_norm(np.array(inputs, dtype=np.float32))
+        x = (x @ self.start_weight).reshape(len(x), *self.start_shape, self.start_bias.size)
+        x = _activate(x, self.start_bias)
+        for layer in self.layers:
+            x = layer(x)
+        out = x @ self.rgb_weight + self.rgb_bias
+        if self.tanh:
+            np.tanh(out, out=out)
+        out -= self.offset
+        out /= self.scale
+        return out
