@@ -77,8 +77,8 @@ class GANSynth:
         if len(values) != count:
             raise GenerationError(f"expected {count} pitches (one per z), got {len(values)}")
         for pitch in values:
-            if not (isinstance(pitch, (int, np.integer)) and not isinstance(pitch, bool)
-                    and LOWEST_PITCH <= pitch <= HIGHEST_PITCH):
+            if not (isinstance(pitch, (int, float, np.number)) and not isinstance(pitch, bool)
+                    and float(pitch).is_integer() and LOWEST_PITCH <= pitch <= HIGHEST_PITCH):
                 raise GenerationError(f"pitch {pitch!r} is not a MIDI pitch in {LOWEST_PITCH}"
                                       f"..{HIGHEST_PITCH}, the pitches GANSynth plays")
         return np.array(values, dtype=np.int64) - LOWEST_PITCH

@@ -49,7 +49,7 @@ def score_notes(sequence: music_pb2.NoteSequence, label: str) -> ScoreNotes:
     keep = (pitches >= MIN_SCORE_PITCH) & (pitches <= MAX_SCORE_PITCH)
     if not keep.any():
         found = f"pitches {sorted(set(pitches.tolist()))}" if notes else "no notes"
-        raise GenerationError(f"{label}: no note with a pitch in {MIN_SCORE_PITCH}..."
+        raise GenerationError(f"{label}: no note with a pitch in {MIN_SCORE_PITCH}.."
                               f"{MAX_SCORE_PITCH} (what GANSynth plays from a score); "
                               f"it has {found}")
     columns = [np.array([getattr(n, field) for n in notes])[keep]
