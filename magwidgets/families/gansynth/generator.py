@@ -5,7 +5,8 @@ ReLU (0.2), pixel norm; the weight scale is folded into the kernels once at load
 convolution is one BLAS product over the three column shifts of the padded input, with the
 three row shifts summed afterwards; a 3x3 convolution of a nearest-neighbour x2 upscale is
 computed on the small image, as four 2x2 convolutions (one per output phase), which does the
-same sums in 16 multiply-adds per pixel instead of 36.
+same sums in 16 multiply-adds per pixel instead of 36. Each layer is computed in bands of
+rows, one per core, each band with single-threaded BLAS (see ``parallel``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from magwidgets.families.gansynth.parallel import blas_single_thread, run_in_bands
 
 LEAKY_SLOPE = np.float32(0.2)  # tf.nn.leaky_relu's default
 PIXEL_NORM_EPS = np.float32(1.0e-8)
@@ -36,14 +39,25 @@ def _activate(x: np.ndarray, bias: np.ndarray) -> np.ndarray:
     return pixel_norm(x)
 
 
-def _column_shifts(x: f32, taps: int) -> np.ndarray:
-    """[B, H, W, C] zero-padded by one -> [B, H+2, W + 3 - taps, taps*C]: ``taps``
-    neighbouring columns side by side in the channel axis."""
+def _gather(x: f32, row_start: int, row_stop: int, offsets: tuple[int, ...]) -> np.ndarray:
+    """Rows ``row_start:row_stop`` of ``x`` [B, H, W, C] zero-padded by one on every side,
+    with the padded columns ``c + o`` for each o in ``offsets`` side by side in the channel
+    axis: [B, rows, W, len(offsets)*C]. Only the pad cells are zeroed."""
     batch, height, width, channels = x.shape
-    padded = np.zeros((batch, height + 2, width + 2, channels), dtype=np.float32)
-    padded[:, 1:-1, 1:-1] = x
-    out_width = width + 3 - taps
-    return np.concatenate([padded[:, :, s:s + out_width] for s in range(taps)], axis=-1)
+    out = np.empty((batch, row_stop - row_start, width, len(offsets) * channels), np.float32)
+    first, last = max(row_start - 1, 0), min(row_stop - 1, height)  # image rows inside
+    top = first - (row_start - 1)
+    bottom = top + (last - first)
+    out[:, :top] = 0.0
+    out[:, bottom:] = 0.0
+    for slot, offset in enumerate(offsets):
+        channels_slice = slice(slot * channels, (slot + 1) * channels)
+        low, high = max(0, 1 - offset), min(width, width + 1 - offset)
+        out[:, top:bottom, low:high, channels_slice] = x[:, first:last,
+                                                         low + offset - 1:high + offset - 1]
+        out[:, top:bottom, :low, channels_slice] = 0.0
+        out[:, top:bottom, high:, channels_slice] = 0.0
+    return out
 
 
 f32 = np.ndarray  # annotation alias: a float32 array (shapes in the docstrings)
@@ -65,16 +79,21 @@ class Conv3x3:
         weight = scaled.transpose(1, 2, 0, 3).reshape(cols * channels, rows * filters)
         return cls(np.ascontiguousarray(weight, dtype=np.float32), bias.astype(np.float32))
 
-    def __call__(self, x: f32) -> f32:
-        """[B, H, W, C] -> [B, H, W, K]."""
-        batch, height, width, _ = x.shape
-        filters = self.bias.size
-        shifted = _column_shifts(x, KERNEL)
-        rows = (shifted.reshape(-1, shifted.shape[-1]) @ self.weight).reshape(
-            batch, height + 2, width, KERNEL, filters)
-        out = rows[:, 0:height, :, 0] + rows[:, 1:height + 1, :, 1]
-        out += rows[:, 2:height + 2, :, 2]
-        return _activate(out, self.bias)
+    def output_shape(self, shape: tuple[int, ...]) -> tuple[int, ...]:
+        """[B, H, W, C] -> [B, H, W, K]; work is split into bands of the input's rows."""
+        return (*shape[:3], self.bias.size)
+
+    def rows(self, x: f32, out: f32, start: int, stop: int) -> None:
+        """Output rows ``start:stop`` (= input rows) into ``out``."""
+        batch, _, width, _ = x.shape
+        count, filters = stop - start, self.bias.size
+        shifted = _gather(x, start, stop + 2, (0, 1, 2))
+        taps = (shifted.reshape(-1, shifted.shape[-1]) @ self.weight).reshape(
+            batch, count + 2, width, KERNEL, filters)
+        band = out[:, start:stop]
+        np.add(taps[:, 0:count, :, 0], taps[:, 1:count + 1, :, 1], out=band)
+        band += taps[:, 2:count + 2, :, 2]
+        _activate(band, self.bias)
 
 
 @dataclass(frozen=True)
@@ -100,21 +119,23 @@ class UpConv3x3:
         weight = weight.reshape(2, 2 * channels, 4 * filters).astype(np.float32)
         return cls(weight, bias.astype(np.float32))
 
-    def __call__(self, x: f32) -> f32:
-        """[B, H, W, C] -> [B, 2H, 2W, K]."""
-        batch, height, width, _ = x.shape
-        filters = self.bias.size
-        pairs = _column_shifts(x, 3)  # three columns; phase q uses columns q and q+1
-        channels = x.shape[-1]
-        out = np.empty((batch, height, 2, width, 2, filters), dtype=np.float32)
+    def output_shape(self, shape: tuple[int, ...]) -> tuple[int, ...]:
+        """[B, H, W, C] -> [B, 2H, 2W, K]; work is split into bands of the input's rows."""
+        return (shape[0], 2 * shape[1], 2 * shape[2], self.bias.size)
+
+    def rows(self, x: f32, out: f32, start: int, stop: int) -> None:
+        """The output rows made from input rows ``start:stop`` (2*start:2*stop) into ``out``."""
+        batch, height, width, channels = x.shape
+        count, filters = stop - start, self.bias.size
+        phases = out.reshape(batch, height, 2, width, 2, filters)
         for q in range(2):
-            columns = pairs[..., q * channels:(q + 2) * channels]
-            taps = (np.ascontiguousarray(columns).reshape(-1, 2 * channels) @ self.weight[q])
-            taps = taps.reshape(batch, height + 2, width, 2, 2, filters)
+            pairs = _gather(x, start, stop + 2, (q, q + 1))
+            taps = (pairs.reshape(-1, 2 * channels) @ self.weight[q]).reshape(
+                batch, count + 2, width, 2, 2, filters)
             for p in range(2):
-                np.add(taps[:, p:p + height, :, p, 0], taps[:, p + 1:p + 1 + height, :, p, 1],
-                       out=out[:, :, p, :, q])
-        return _activate(out.reshape(batch, 2 * height, 2 * width, filters), self.bias)
+                np.add(taps[:, p:p + count, :, p, 0], taps[:, p + 1:p + 1 + count, :, p, 1],
+                       out=phases[:, start:stop, p, :, q])
+        _activate(out[:, 2 * start:2 * stop], self.bias)
 
 
 def _to_rgb_scale(kernel: np.ndarray) -> np.float32:
@@ -171,8 +192,12 @@ class Generator:
         x = pixel_norm(np.array(inputs, dtype=np.float32))
         x = (x @ self.start_weight).reshape(len(x), *self.start_shape, self.start_bias.size)
         x = _activate(x, self.start_bias)
-        for layer in self.layers:
-            x = layer(x)
+        with blas_single_thread():
+            for layer in self.layers:
+                out = np.empty(layer.output_shape(x.shape), dtype=np.float32)
+                run_in_bands(lambda start, stop: layer.rows(x, out, start, stop), x.shape[1],
+                             x[0].size)
+                x = out
         out = x @ self.rgb_weight + self.rgb_bias
         if self.tanh:
             np.tanh(out, out=out)
