@@ -6,7 +6,8 @@ fixtures README, tensorflow-gan 2.1.0 and tensorflow-hub 0.15.0 added). It build
 batch 8 as released) with random weights, then times ``generate_samples_from_z`` for one
 note and for eight, and the ``--midi_file`` path (instruments, z per note, generate,
 combine_notes) on the fixture score, each the median of REPEATS after a warm-up call.
-Prints one JSON line: ``{"build_s": .., "one_note_s": .., "eight_notes_s": .., "midi_s": ..}``.
+Prints one JSON line: ``{"build_s": .., "one_note_s": .., "eight_notes_s": .., "midi_s": ..}``
+with the CPU seconds of each (all threads) as ``one_note_cpu_s`` and so on.
 Usage: ``$MAGENTA_PYTHON benchmarks/gansynth_magenta.py MIDI_FILE SECONDS_PER_INSTRUMENT``.
 """
 
@@ -51,14 +52,15 @@ def build():
     return model
 
 
-def median_seconds(call) -> float:
+def median_seconds(call) -> tuple[float, float]:
+    """Median wall-clock and CPU seconds (all threads) of ``call`` after a warm-up."""
     call()
     runs = []
     for _ in range(REPEATS):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         call()
-        runs.append(time.perf_counter() - start)
-    return statistics.median(runs)
+        runs.append((time.perf_counter() - start, time.process_time() - cpu))
+    return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
 
 
 def main(midi_file: str, seconds_per_instrument: float) -> None:
@@ -77,12 +79,11 @@ def main(midi_file: str, seconds_per_instrument: float) -> None:
         audio = model.generate_samples_from_z(z_notes, notes["pitches"])
         gu.combine_notes(audio, notes["start_times"], notes["end_times"], notes["velocities"])
 
-    figures = {"build_s": build_s,
-               "one_note_s": median_seconds(lambda: model.generate_samples_from_z(
-                   z[:1], pitches[:1])),
-               "eight_notes_s": median_seconds(lambda: model.generate_samples_from_z(
-                   z, pitches)),
-               "midi_s": median_seconds(render)}
+    figures = {"build_s": build_s}
+    for key, call in (("one_note", lambda: model.generate_samples_from_z(z[:1], pitches[:1])),
+                      ("eight_notes", lambda: model.generate_samples_from_z(z, pitches)),
+                      ("midi", render)):
+        figures[f"{key}_s"], figures[f"{key}_cpu_s"] = median_seconds(call)
     print(json.dumps(figures))
 
 

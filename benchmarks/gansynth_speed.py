@@ -68,14 +68,15 @@ def release_model() -> GANSynth:
                     source="random weights, release shapes")
 
 
-def median_seconds(call, repeats: int) -> float:
+def median_seconds(call, repeats: int) -> tuple[float, float]:
+    """Median wall-clock and CPU seconds (all threads) of ``call`` after a warm-up."""
     call()
     runs = []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         call()
-        runs.append(time.perf_counter() - start)
-    return statistics.median(runs)
+        runs.append((time.perf_counter() - start, time.process_time() - cpu))
+    return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
 
 
 def magenta_figures() -> tuple[dict[str, float], str]:
@@ -98,27 +99,30 @@ def main() -> int:
     pitches = [36, 48, 60, 84, 40, 52, 64, 72]
     print(f"load average before: {os.getloadavg()}")
     specs = model.spectrogram(z, pitches)
-    ours = {
-        "one_note_s": median_seconds(lambda: model.generate(60, z=z[0]), args.repeats),
-        "eight_notes_s": median_seconds(lambda: model.generate_batch(z, pitches),
-                                        max(1, args.repeats // 2)),
-        "conversion_8_s": median_seconds(lambda: model.spectrogram_to_audio(specs),
-                                         args.repeats),
-        "midi_s": median_seconds(lambda: model.render(
-            MIDI, seconds_per_instrument=SECONDS_PER_INSTRUMENT, seed=101),
-            max(1, args.repeats // 2)),
-    }
+    ours = {}
+    for key, call, repeats in (
+            ("one_note", lambda: model.generate(60, z=z[0]), args.repeats),
+            ("eight_notes", lambda: model.generate_batch(z, pitches), max(1, args.repeats // 2)),
+            ("conversion_8", lambda: model.spectrogram_to_audio(specs), args.repeats),
+            ("midi", lambda: model.render(MIDI, seconds_per_instrument=SECONDS_PER_INSTRUMENT,
+                                          seed=101), max(1, args.repeats // 2))):
+        ours[f"{key}_s"], ours[f"{key}_cpu_s"] = median_seconds(call, repeats)
     print(f"load average after magwidgets: {os.getloadavg()}")
     theirs, how = magenta_figures()
     print(f"load average after Magenta: {os.getloadavg()}")
-    print(f"GANSynth at release size (mel_prog_hires, {sum(w.size for w in release_weights().values()) / 1e6:.2f} M generator weights)")
+    size = sum(w.size for w in release_weights().values()) / 1e6
+    print(f"GANSynth at release size (mel_prog_hires, {size:.2f} M generator weights), "
+          f"{os.cpu_count()} CPUs")
     print(f"Magenta figures: {how}")
-    rows = [("one note (generate)", "one_note_s"), ("8 notes (generate_batch)", "eight_notes_s"),
-            ("MIDI clip, 8 notes (render)", "midi_s")]
-    print(f"{'':32s}{'magwidgets':>12s}{'Magenta':>10s}{'speed-up':>10s}")
-    for label, key in rows:
-        print(f"{label:32s}{ours[key]:11.2f}s{theirs[key]:9.2f}s{theirs[key] / ours[key]:9.1f}x")
-    print(f"{'mel-IF -> audio, 8 notes':32s}{ours['conversion_8_s']:11.3f}s")
+    print(f"{'':30s}{'magwidgets':>11s}{'Magenta':>9s}{'speed-up':>9s}   CPU s (all threads)")
+    for label, key in (("one note (generate)", "one_note"),
+                       ("8 notes (generate_batch)", "eight_notes"),
+                       ("MIDI clip, 8 notes (render)", "midi")):
+        cpu = (f"{ours[key + '_cpu_s']:.2f} vs {theirs[key + '_cpu_s']:.2f}"
+               if key + "_cpu_s" in theirs else f"{ours[key + '_cpu_s']:.2f}")
+        print(f"{label:30s}{ours[key + '_s']:10.2f}s{theirs[key + '_s']:8.2f}s"
+              f"{theirs[key + '_s'] / ours[key + '_s']:8.1f}x   {cpu}")
+    print(f"{'mel-IF -> audio, 8 notes':30s}{ours['conversion_8_s']:10.3f}s")
     passed = (theirs["one_note_s"] / ours["one_note_s"] >= FACTOR_ONE_NOTE
               and ours["eight_notes_s"] <= theirs["eight_notes_s"])
     print(f"targets (one note >= {FACTOR_ONE_NOTE:g}x, 8 notes no slower): "

@@ -216,6 +216,15 @@ def test_flags_magenta_builds_differently_are_refused(tmp_path):
         gansynth.load(folder)
 
 
+def test_weights_that_do_not_fit_the_flags_are_refused(tmp_path):
+    folder = _copy_ckpt(tmp_path)
+    flags = json.loads((folder / "experiment.json").read_text())
+    (folder / "experiment.json").write_text(json.dumps({**flags, "latent_vector_size": 128}))
+    with pytest.raises(BundleError, match=r"block_1/conv0/kernel has shape \(2, 16, 317, 16\); "
+                                          r"expected \(2, 16, 189, 16\)"):
+        gansynth.load(folder)
+
+
 def test_training_progress_must_be_final():
     flags = json.loads((CKPT / "experiment.json").read_text())
     flags = {**checkpoint.DEFAULTS, **flags}

@@ -160,6 +160,25 @@ def _convert(info: CheckpointInfo) -> dict[str, np.ndarray]:
     return weights
 
 
+def _check_shapes(weights: dict[str, np.ndarray], flags: dict, inputs: int,
+                  source: Path) -> None:
+    """Each block's kernels chain (its input channels are the previous block's filters),
+    block 1 starts at (start_height, start_width) from z + pitch, to_rgb gives 2 channels."""
+    before, square = inputs, (flags["kernel_size"],) * 2
+    for block in range(1, flags["num_resolutions"] + 1):
+        filters = weights[f"block_{block}/conv1/bias"].shape[0]
+        first = (flags["start_height"], flags["start_width"]) if block == 1 else square
+        expected = {"conv0/kernel": (*first, before, filters), "conv0/bias": (filters,),
+                    "conv1/kernel": (*square, filters, filters), "conv1/bias": (filters,),
+                    "to_rgb/kernel": (1, 1, filters, 2), "to_rgb/bias": (2,)}
+        for name, shape in expected.items():
+            found = weights[f"block_{block}/{name}"].shape
+            if found != shape:
+                raise BundleError(f"{source}: block_{block}/{name} has shape {found}; "
+                                  f"expected {shape} from the flags and the other weights")
+        before = filters
+
+
 def _progress(flags: dict, weights: dict[str, np.ndarray]) -> float:
     """Magenta's training ``progress`` (networks.compute_progress / _from_time): the final
     block alone shapes the output when it equals num_resolutions - 1."""
@@ -181,11 +200,13 @@ def _progress(flags: dict, weights: dict[str, np.ndarray]) -> float:
     return whole + max(0.0, (part - stable) / transition)
 
 
-def load_weights(info: CheckpointInfo) -> dict[str, np.ndarray]:
-    """The EMA generator weights (from the cache, else read once with TF), checked to be of
-    a model whose training reached its final resolution."""
+def load_weights(info: CheckpointInfo, inputs: int) -> dict[str, np.ndarray]:
+    """The EMA generator weights (from the cache, else read once with TF), checked to chain
+    from ``inputs`` (latent + pitch classes) and to be of a model whose training reached its
+    final resolution."""
     weights = cache.cached_weights(cache.checkpoint_digest(info.prefix), "gansynth",
                                    lambda: _convert(info))
+    _check_shapes(weights, info.flags, inputs, info.prefix)
     progress = _progress(info.flags, weights)
     if progress != info.flags["num_resolutions"] - 1:
         raise BundleError(f"{info.prefix}: training progress is {progress:g}, not "

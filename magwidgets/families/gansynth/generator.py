@@ -12,11 +12,13 @@ rows, one per core, each band with single-threaded BLAS (see ``parallel``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
-from magwidgets.families.gansynth.parallel import blas_single_thread, run_in_bands
+from magwidgets.families.gansynth.parallel import BAND_BYTES, blas_single_thread, run_in_bands
 
+f32 = np.ndarray  # annotation alias: a float32 array (shapes in the docstrings)
 LEAKY_SLOPE = np.float32(0.2)  # tf.nn.leaky_relu's default
 PIXEL_NORM_EPS = np.float32(1.0e-8)
 KERNEL = 3  # the generator's square kernel size (Magenta's kernel_size flag)
@@ -25,42 +27,69 @@ KERNEL = 3  # the generator's square kernel size (Magenta's kernel_size flag)
 _PHASE_TAPS = (((0,), (1, 2)), ((0, 1), (2,)))
 
 
-def pixel_norm(x: np.ndarray) -> np.ndarray:
+def pixel_norm(x: f32) -> f32:
     """Magenta's ``layers.pixel_norm`` over the last axis (in place)."""
     mean_square = np.einsum("...c,...c->...", x, x)[..., np.newaxis] / np.float32(x.shape[-1])
     x *= 1.0 / np.sqrt(mean_square + PIXEL_NORM_EPS)
     return x
 
 
-def _activate(x: np.ndarray, bias: np.ndarray) -> np.ndarray:
+def _activate(x: f32, bias: f32) -> f32:
     """bias, leaky ReLU, pixel norm (in place): the tail of every generator convolution."""
     x += bias
     np.maximum(x, x * LEAKY_SLOPE, out=x)
     return pixel_norm(x)
 
 
-def _gather(x: f32, row_start: int, row_stop: int, offsets: tuple[int, ...]) -> np.ndarray:
-    """Rows ``row_start:row_stop`` of ``x`` [B, H, W, C] zero-padded by one on every side,
-    with the padded columns ``c + o`` for each o in ``offsets`` side by side in the channel
-    axis: [B, rows, W, len(offsets)*C]. Only the pad cells are zeroed."""
-    batch, height, width, channels = x.shape
-    out = np.empty((batch, row_stop - row_start, width, len(offsets) * channels), np.float32)
+def _gather(x: f32, row_start: int, row_stop: int, offsets: tuple[int, ...]) -> f32:
+    """Rows ``row_start:row_stop`` of ``x`` [H, W, C] zero-padded by one on every side, with
+    the padded columns ``c + o`` for each o in ``offsets`` side by side in the channel axis:
+    [rows, W, len(offsets)*C]. Only the pad cells are zeroed."""
+    height, width, channels = x.shape
+    out = np.empty((row_stop - row_start, width, len(offsets) * channels), np.float32)
     first, last = max(row_start - 1, 0), min(row_stop - 1, height)  # image rows inside
     top = first - (row_start - 1)
     bottom = top + (last - first)
-    out[:, :top] = 0.0
-    out[:, bottom:] = 0.0
+    out[:top] = 0.0
+    out[bottom:] = 0.0
     for slot, offset in enumerate(offsets):
         channels_slice = slice(slot * channels, (slot + 1) * channels)
         low, high = max(0, 1 - offset), min(width, width + 1 - offset)
-        out[:, top:bottom, low:high, channels_slice] = x[:, first:last,
-                                                         low + offset - 1:high + offset - 1]
-        out[:, top:bottom, :low, channels_slice] = 0.0
-        out[:, top:bottom, high:, channels_slice] = 0.0
+        out[top:bottom, low:high, channels_slice] = x[first:last,
+                                                      low + offset - 1:high + offset - 1]
+        out[top:bottom, :low, channels_slice] = 0.0
+        out[top:bottom, high:, channels_slice] = 0.0
     return out
 
 
-f32 = np.ndarray  # annotation alias: a float32 array (shapes in the docstrings)
+class _TapRows:
+    """``gather(x, offsets) @ weight`` for padded rows band after band. Output rows
+    ``s:e`` need padded rows ``s:e+2``; the two rows a band shares with the next are
+    carried over, not computed twice."""
+
+    def __init__(self, x: f32, offsets: tuple[int, ...], weight: f32, rows: int) -> None:
+        self.x, self.offsets, self.weight = x, offsets, weight
+        self.buffer = np.empty((rows + 2, x.shape[1], weight.shape[1]), np.float32)
+        self.end = -1  # padded rows computed so far end here (-1: none yet)
+        self.kept = 0  # rows of the last band
+
+    def band(self, start: int, stop: int) -> f32:
+        """The taps of padded rows ``start:stop+2``, as ``buffer[0:stop-start+2]``."""
+        first = start
+        if self.end == start + 2:
+            self.buffer[0:2] = self.buffer[self.kept:self.kept + 2]
+            first = start + 2
+        shifted = _gather(self.x, first, stop + 2, self.offsets)
+        target = self.buffer[first - start:stop + 2 - start]
+        np.matmul(shifted.reshape(-1, shifted.shape[-1]), self.weight,
+                  out=target.reshape(-1, self.weight.shape[1]))
+        self.end, self.kept = stop + 2, stop - start
+        return self.buffer
+
+
+def _band_rows(x: f32, columns: int) -> int:
+    """Rows per band so that a band's gathered input and taps stay in cache."""
+    return max(1, BAND_BYTES // (4 * x.shape[1] * columns))
 
 
 @dataclass(frozen=True)
@@ -80,20 +109,22 @@ class Conv3x3:
         return cls(np.ascontiguousarray(weight, dtype=np.float32), bias.astype(np.float32))
 
     def output_shape(self, shape: tuple[int, ...]) -> tuple[int, ...]:
-        """[B, H, W, C] -> [B, H, W, K]; work is split into bands of the input's rows."""
-        return (*shape[:3], self.bias.size)
+        """[H, W, C] -> [H, W, K]; work is split into bands of the input's rows."""
+        return (*shape[:2], self.bias.size)
 
     def rows(self, x: f32, out: f32, start: int, stop: int) -> None:
         """Output rows ``start:stop`` (= input rows) into ``out``."""
-        batch, _, width, _ = x.shape
-        count, filters = stop - start, self.bias.size
-        shifted = _gather(x, start, stop + 2, (0, 1, 2))
-        taps = (shifted.reshape(-1, shifted.shape[-1]) @ self.weight).reshape(
-            batch, count + 2, width, KERNEL, filters)
-        band = out[:, start:stop]
-        np.add(taps[:, 0:count, :, 0], taps[:, 1:count + 1, :, 1], out=band)
-        band += taps[:, 2:count + 2, :, 2]
-        _activate(band, self.bias)
+        filters = self.bias.size
+        step = _band_rows(x, sum(self.weight.shape))
+        taps = _TapRows(x, (0, 1, 2), self.weight, min(step, stop - start))
+        for first in range(start, stop, step):
+            last = min(stop, first + step)
+            count, buffer = last - first, taps.band(first, last)
+            band = out[first:last]
+            np.add(buffer[0:count, :, :filters], buffer[1:count + 1, :, filters:2 * filters],
+                   out=band)
+            band += buffer[2:count + 2, :, 2 * filters:]
+            _activate(band, self.bias)
 
 
 @dataclass(frozen=True)
@@ -120,22 +151,26 @@ class UpConv3x3:
         return cls(weight, bias.astype(np.float32))
 
     def output_shape(self, shape: tuple[int, ...]) -> tuple[int, ...]:
-        """[B, H, W, C] -> [B, 2H, 2W, K]; work is split into bands of the input's rows."""
-        return (shape[0], 2 * shape[1], 2 * shape[2], self.bias.size)
+        """[H, W, C] -> [2H, 2W, K]; work is split into bands of the input's rows."""
+        return (2 * shape[0], 2 * shape[1], self.bias.size)
 
     def rows(self, x: f32, out: f32, start: int, stop: int) -> None:
         """The output rows made from input rows ``start:stop`` (2*start:2*stop) into ``out``."""
-        batch, height, width, channels = x.shape
-        count, filters = stop - start, self.bias.size
-        phases = out.reshape(batch, height, 2, width, 2, filters)
-        for q in range(2):
-            pairs = _gather(x, start, stop + 2, (q, q + 1))
-            taps = (pairs.reshape(-1, 2 * channels) @ self.weight[q]).reshape(
-                batch, count + 2, width, 2, 2, filters)
-            for p in range(2):
-                np.add(taps[:, p:p + count, :, p, 0], taps[:, p + 1:p + 1 + count, :, p, 1],
-                       out=phases[:, start:stop, p, :, q])
-        _activate(out[:, 2 * start:2 * stop], self.bias)
+        height, width, _ = x.shape
+        filters = self.bias.size
+        phases = out.reshape(height, 2, width, 2, filters)
+        step = _band_rows(x, 2 * sum(self.weight.shape[1:]))
+        taps = [_TapRows(x, (q, q + 1), self.weight[q], min(step, stop - start))
+                for q in range(2)]
+        for first in range(start, stop, step):
+            last = min(stop, first + step)
+            count = last - first
+            for q in range(2):
+                buffer = taps[q].band(first, last).reshape(-1, width, 2, 2, filters)
+                for p in range(2):
+                    np.add(buffer[p:p + count, :, p, 0], buffer[p + 1:p + 1 + count, :, p, 1],
+                           out=phases[first:last, p, :, q])
+            _activate(out[2 * first:2 * last], self.bias)
 
 
 def _to_rgb_scale(kernel: np.ndarray) -> np.float32:
@@ -182,6 +217,14 @@ class Generator:
                    weights[f"block_{blocks}/to_rgb/bias"].astype(np.float32), tanh,
                    np.asarray(scale, dtype=np.float32), np.asarray(offset, dtype=np.float32))
 
+    def _image(self, x: f32) -> f32:
+        """Blocks 1..n of one note: [h, w, K] -> [H, W, C]."""
+        for layer in self.layers:
+            out = np.empty(layer.output_shape(x.shape), dtype=np.float32)
+            run_in_bands(partial(layer.rows, x, out), x.shape[0], x.nbytes + out.nbytes)
+            x = out
+        return x
+
     @property
     def input_size(self) -> int:
         """latent size + number of pitch classes."""
@@ -193,12 +236,8 @@ class Generator:
         x = (x @ self.start_weight).reshape(len(x), *self.start_shape, self.start_bias.size)
         x = _activate(x, self.start_bias)
         with blas_single_thread():
-            for layer in self.layers:
-                out = np.empty(layer.output_shape(x.shape), dtype=np.float32)
-                run_in_bands(lambda start, stop: layer.rows(x, out, start, stop), x.shape[1],
-                             x[0].size)
-                x = out
-        out = x @ self.rgb_weight + self.rgb_bias
+            images = [self._image(image) for image in x]
+        out = np.stack(images) @ self.rgb_weight + self.rgb_bias
         if self.tanh:
             np.tanh(out, out=out)
         out -= self.offset

@@ -9,9 +9,10 @@ from typing import Iterable, Union
 
 import numpy as np
 
-from magwidgets.errors import BundleError, GenerationError
+from magwidgets.errors import GenerationError
 from magwidgets.families.gansynth import checkpoint, score, spectral
 from magwidgets.families.gansynth.generator import Generator
+from magwidgets.families.gansynth.parallel import run_in_bands
 from magwidgets.io.sequences import SequenceLike, to_note_sequence
 from magwidgets.io.waveform import Waveform
 
@@ -41,18 +42,12 @@ class GANSynth:
         EMA weights once, later loads come from the cache."""
         info = checkpoint.locate(path)
         flags = info.flags
-        weights = checkpoint.load_weights(info)
+        latent = int(flags["latent_vector_size"])
+        weights = checkpoint.load_weights(info, latent + HIGHEST_PITCH - LOWEST_PITCH + 1)
         generator = Generator.from_weights(
             weights, flags["num_resolutions"], tanh=flags["to_rgb_activation"] == "tanh",
             scale=(flags["mag_normalizer_a"], flags["p_normalizer_a"]),
             offset=(flags["mag_normalizer_b"], flags["p_normalizer_b"]))
-        latent = int(flags["latent_vector_size"])
-        pitches = HIGHEST_PITCH - LOWEST_PITCH + 1
-        if generator.input_size != latent + pitches:
-            raise BundleError(
-                f"{info.prefix}: the first convolution takes {generator.input_size} inputs; "
-                f"expected latent_vector_size {latent} + {pitches} pitch classes "
-                f"({LOWEST_PITCH}..{HIGHEST_PITCH})")
         return cls(generator, latent_size=latent, audio_length=int(flags["audio_length"]),
                    sample_rate=int(flags["sample_rate"]), source=str(info.folder))
 
@@ -61,7 +56,11 @@ class GANSynth:
 
     # ---- input checks -----------------------------------------------------------------
     def _latents(self, z: ZLike, name: str = "z") -> np.ndarray:
-        array = np.asarray(z, dtype=np.float64)
+        try:
+            array = np.asarray(z, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise GenerationError(f"{name} must be an array of numbers, got "
+                                  f"{type(z).__name__}") from None
         if array.ndim == 1:
             array = array[np.newaxis]
         if array.ndim != 2 or array.shape[1] != self.latent_size or not len(array):
@@ -87,8 +86,8 @@ class GANSynth:
     def random_z(self, n: int = 1, seed: int | None = None) -> np.ndarray:
         """n latent vectors ~ N(0, 1), float64 [n, latent], as Magenta's ``generate_z``
         draws them (``np.random.seed(seed)`` then ``np.random.normal`` gives the same)."""
-        if int(n) != n or n < 0:
-            raise GenerationError(f"n must be a whole number >= 0, got {n}")
+        if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 0:
+            raise GenerationError(f"n must be a whole number >= 0, got {n!r}")
         return np.random.RandomState(seed).normal(size=[int(n), self.latent_size])
 
     def spectrogram(self, z: ZLike, pitches: Iterable[int]) -> np.ndarray:
@@ -108,10 +107,17 @@ class GANSynth:
         array = np.asarray(spec, dtype=np.float32)
         single = array.ndim == 3
         batch = array[np.newaxis] if single else array
-        if batch.ndim != 4 or batch.shape[1:] != (*checkpoint.FINAL_SHAPE, 2):
+        if batch.ndim != 4 or batch.shape[1:] != (*checkpoint.FINAL_SHAPE, 2) or not len(batch):
             raise GenerationError(f"spec has shape {array.shape}; expected [n, "
-                                  f"{checkpoint.FINAL_SHAPE[0]}, {checkpoint.FINAL_SHAPE[1]}, 2]")
-        waves = spectral.mel_specgrams_to_waves(batch, self.audio_length)
+                                  f"{checkpoint.FINAL_SHAPE[0]}, {checkpoint.FINAL_SHAPE[1]}, 2] "
+                                  f"with n >= 1")
+        waves = np.empty((len(batch), self.audio_length), dtype=np.float32)
+
+        def convert(start: int, stop: int) -> None:
+            waves[start:stop] = spectral.mel_specgrams_to_waves(batch[start:stop],
+                                                                self.audio_length)
+
+        run_in_bands(convert, len(batch), batch.nbytes)  # notes in parallel
         return waves[0] if single else waves
 
     def generate_batch(self, z: ZLike, pitches: Iterable[int]) -> np.ndarray:

@@ -62,7 +62,7 @@ def mel_to_linear_matrix(bins: int = FFT_SIZE // 2) -> np.ndarray:
     forward = linear_to_mel_matrix(bins)
     sums = np.sum(forward @ forward.T, axis=0)
     scale = np.array([1.0 / s if np.abs(s) > 1.0e-8 else s for s in sums])
-    matrix = (forward.T @ np.diag(scale)).astype(np.float32)
+    matrix = (forward.T * scale[np.newaxis, :]).astype(np.float32)  # = forward.T @ diag(scale)
     matrix.setflags(write=False)
     return matrix
 
