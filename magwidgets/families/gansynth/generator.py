@@ -6,7 +6,7 @@ convolution is one BLAS product over the three column shifts of the padded input
 three row shifts summed afterwards; a 3x3 convolution of a nearest-neighbour x2 upscale is
 computed on the small image, as four 2x2 convolutions (one per output phase), which does the
 same sums in 16 multiply-adds per pixel instead of 36. Each layer is computed in bands of
-rows, one per core, each band with single-threaded BLAS (see ``parallel``).
+rows, one per core, or several notes side by side, with single-threaded BLAS (``parallel``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from functools import partial
 
 import numpy as np
 
-from magwidgets.families.gansynth.parallel import BAND_BYTES, blas_single_thread, run_in_bands
+from magwidgets.families.gansynth.parallel import (BAND_BYTES, blas_single_thread, map_notes,
+                                                  run_in_bands)
 
 f32 = np.ndarray  # annotation alias: a float32 array (shapes in the docstrings)
 LEAKY_SLOPE = np.float32(0.2)  # tf.nn.leaky_relu's default
@@ -217,13 +218,21 @@ class Generator:
                    weights[f"block_{blocks}/to_rgb/bias"].astype(np.float32), tanh,
                    np.asarray(scale, dtype=np.float32), np.asarray(offset, dtype=np.float32))
 
-    def _image(self, x: f32) -> f32:
-        """Blocks 1..n of one note: [h, w, K] -> [H, W, C]."""
-        for layer in self.layers:
-            out = np.empty(layer.output_shape(x.shape), dtype=np.float32)
-            run_in_bands(partial(layer.rows, x, out), x.shape[0], x.nbytes + out.nbytes)
-            x = out
-        return x
+    def _note(self, inputs: f32) -> f32:
+        """One note: [latent + pitches] -> [time, mel, 2]."""
+        x = pixel_norm(np.array(inputs, dtype=np.float32))
+        x = _activate((x @ self.start_weight).reshape(*self.start_shape, -1), self.start_bias)
+        with blas_single_thread():
+            for layer in self.layers:
+                out = np.empty(layer.output_shape(x.shape), dtype=np.float32)
+                run_in_bands(partial(layer.rows, x, out), x.shape[0], x.nbytes + out.nbytes)
+                x = out
+        out = x @ self.rgb_weight + self.rgb_bias
+        if self.tanh:
+            np.tanh(out, out=out)
+        out -= self.offset
+        out /= self.scale
+        return out
 
     @property
     def input_size(self) -> int:
@@ -232,14 +241,4 @@ class Generator:
 
     def __call__(self, inputs: f32) -> f32:
         """[B, latent + pitches] (z then one-hot label) -> [B, time, mel, 2] float32."""
-        x = pixel_norm(np.array(inputs, dtype=np.float32))
-        x = (x @ self.start_weight).reshape(len(x), *self.start_shape, self.start_bias.size)
-        x = _activate(x, self.start_bias)
-        with blas_single_thread():
-            images = [self._image(image) for image in x]
-        out = np.stack(images) @ self.rgb_weight + self.rgb_bias
-        if self.tanh:
-            np.tanh(out, out=out)
-        out -= self.offset
-        out /= self.scale
-        return out
+        return np.stack(map_notes(self._note, list(inputs)))

@@ -12,7 +12,7 @@ import numpy as np
 from magwidgets.errors import GenerationError
 from magwidgets.families.gansynth import checkpoint, score, spectral
 from magwidgets.families.gansynth.generator import Generator
-from magwidgets.families.gansynth.parallel import run_in_bands
+from magwidgets.families.gansynth.parallel import map_notes
 from magwidgets.io.sequences import SequenceLike, to_note_sequence
 from magwidgets.io.waveform import Waveform
 
@@ -90,16 +90,20 @@ class GANSynth:
             raise GenerationError(f"n must be a whole number >= 0, got {n!r}")
         return np.random.RandomState(seed).normal(size=[int(n), self.latent_size])
 
-    def spectrogram(self, z: ZLike, pitches: Iterable[int]) -> np.ndarray:
-        """The generator's denormalised mel-IF output, float32 [n, 128, 1024, 2]: frames x
-        mel bins x (log mel power, mel instantaneous frequency)."""
+    def _inputs(self, z: ZLike, pitches: Iterable[int]) -> np.ndarray:
+        """The generator's input rows: z (fed to a float32 placeholder, as Magenta does)
+        then the one-hot pitch label."""
         latents = self._latents(z)
         labels = self._labels(pitches, len(latents))
         inputs = np.zeros((len(latents), self.generator_.input_size), dtype=np.float32)
-        inputs[:, :self.latent_size] = latents  # Magenta feeds z to a float32 placeholder
+        inputs[:, :self.latent_size] = latents
         inputs[np.arange(len(labels)), self.latent_size + labels] = 1.0
-        # one note at a time: the full-size activations of a note are ~150 MB
-        return np.concatenate([self.generator_(inputs[i:i + 1]) for i in range(len(inputs))])
+        return inputs
+
+    def spectrogram(self, z: ZLike, pitches: Iterable[int]) -> np.ndarray:
+        """The generator's denormalised mel-IF output, float32 [n, 128, 1024, 2]: frames x
+        mel bins x (log mel power, mel instantaneous frequency)."""
+        return self.generator_(self._inputs(z, pitches))
 
     def spectrogram_to_audio(self, spec: np.ndarray) -> np.ndarray:
         """Magenta's mel-IF -> waveform step: [n, 128, 1024, 2] -> float32 [n, 64000] (a
@@ -111,19 +115,19 @@ class GANSynth:
             raise GenerationError(f"spec has shape {array.shape}; expected [n, "
                                   f"{checkpoint.FINAL_SHAPE[0]}, {checkpoint.FINAL_SHAPE[1]}, 2] "
                                   f"with n >= 1")
-        waves = np.empty((len(batch), self.audio_length), dtype=np.float32)
-
-        def convert(start: int, stop: int) -> None:
-            waves[start:stop] = spectral.mel_specgrams_to_waves(batch[start:stop],
-                                                                self.audio_length)
-
-        run_in_bands(convert, len(batch), batch.nbytes)  # notes in parallel
+        waves = np.concatenate(map_notes(self._waves, [batch[i:i + 1] for i in range(len(batch))]))
         return waves[0] if single else waves
+
+    def _waves(self, spec: np.ndarray) -> np.ndarray:
+        return spectral.mel_specgrams_to_waves(spec, self.audio_length)
+
+    def _note_audio(self, inputs: np.ndarray) -> np.ndarray:
+        return self._waves(self.generator_(inputs[np.newaxis]))[0]
 
     def generate_batch(self, z: ZLike, pitches: Iterable[int]) -> np.ndarray:
         """Waveforms float32 [n, 64000] for each (z, pitch): Magenta's
-        ``generate_samples_from_z``."""
-        return self.spectrogram_to_audio(self.spectrogram(z, pitches))
+        ``generate_samples_from_z``. Notes are computed side by side, one per core."""
+        return np.stack(map_notes(self._note_audio, list(self._inputs(z, pitches))))
 
     def generate(self, pitch: int = 60, *, z: ZLike | None = None,
                  seed: int | None = None) -> Waveform:

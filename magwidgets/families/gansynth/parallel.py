@@ -1,8 +1,8 @@
-"""Running a layer's rows on every core: one band of rows per core in a thread pool, BLAS on
-one thread.
+"""Using every core: several notes are computed side by side, one per core; a single note's
+layers are split in one band of rows per core. BLAS runs on one thread.
 
-NumPy releases the GIL in its products and element-wise passes, so bands of rows computed in
-threads keep every core busy through the whole layer (BLAS's own threads would only split
+NumPy releases the GIL in its products and element-wise passes, so notes or bands of rows
+computed in threads keep every core busy through the whole layer (BLAS's own threads would only split
 the products, leaving the element-wise passes on one core), and on a machine shared with
 other jobs single-threaded BLAS calls do not wait on each other's spinning threads. Layers work
 through their band in pieces of BAND_BYTES, so temporaries stay in cache and come from the
@@ -12,15 +12,18 @@ allocator's reused memory (a 50 MB temporary is fresh pages, page-faulted in, at
 from __future__ import annotations
 
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager
-from functools import cache
-from typing import Callable
+from contextlib import AbstractContextManager, nullcontext
+from functools import cache, wraps
+from typing import Callable, Sequence, TypeVar
 
 from threadpoolctl import ThreadpoolController
 
 BAND_BYTES = 2 << 20  # a layer's temporaries per band of rows: they stay in cache
 SERIAL_BYTES = 1 << 20  # below this in all, threads cost more than they save
+Item = TypeVar("Item")
+Result = TypeVar("Result")
 
 
 @cache
@@ -42,18 +45,47 @@ def _controller() -> ThreadpoolController:
     return ThreadpoolController()
 
 
+_worker = threading.local()  # .busy: this thread is one of the pool's, running a task
+
+
 def blas_single_thread() -> AbstractContextManager:
-    """A context in which BLAS runs on one thread (the bands are the parallelism)."""
+    """A context in which BLAS runs on one thread (the bands are the parallelism); inside a
+    pool task it does nothing (the caller already holds it)."""
+    if getattr(_worker, "busy", False):
+        return nullcontext()
     return _controller().limit(limits=1, user_api="blas")
+
+
+def _in_worker(function: Callable[..., Result]) -> Callable[..., Result]:
+    @wraps(function)
+    def task(*args):
+        _worker.busy = True
+        try:
+            return function(*args)
+        finally:
+            _worker.busy = False
+    return task
 
 
 def run_in_bands(work: Callable[[int, int], None], rows: int, size: int) -> None:
     """``work(start, stop)`` over ``rows`` split in one band per core; a job of under
-    SERIAL_BYTES (``size``: bytes it reads and writes) runs here, in one band."""
-    bands = 1 if size <= SERIAL_BYTES else min(rows, workers())
+    SERIAL_BYTES (``size``: bytes it reads and writes) or one inside a pool task runs here,
+    in one band."""
+    busy = getattr(_worker, "busy", False)
+    bands = 1 if busy or size <= SERIAL_BYTES else min(rows, workers())
     if bands == 1:
         work(0, rows)
         return
     edges = [rows * band // bands for band in range(bands + 1)]
-    for future in [_pool().submit(work, start, stop) for start, stop in zip(edges, edges[1:])]:
+    task = _in_worker(work)
+    for future in [_pool().submit(task, start, stop) for start, stop in zip(edges, edges[1:])]:
         future.result()
+
+
+def map_notes(function: Callable[[Item], Result], items: Sequence[Item]) -> list[Result]:
+    """``[function(item) for item in items]``, the items spread over the cores (each task's
+    own layers then run in one band: independent notes need no step-by-step meeting)."""
+    if len(items) < 2 or workers() == 1 or getattr(_worker, "busy", False):
+        return [function(item) for item in items]
+    with blas_single_thread():
+        return list(_pool().map(_in_worker(function), items))
