@@ -20,18 +20,24 @@ import time
 
 import numpy as np
 
-if not hasattr(inspect, "getargspec"):  # tensorflow-gan 2.1.0 still calls it (Python 3.11)
-    _ArgSpec = collections.namedtuple("ArgSpec", "args varargs keywords defaults")
-    inspect.getargspec = lambda f: _ArgSpec(*(lambda s: (s.args, s.varargs, s.varkw,
-                                                         s.defaults))(inspect.getfullargspec(f)))
+_ArgSpec = collections.namedtuple("ArgSpec", "args varargs keywords defaults")
 
-import tensorflow.compat.v1 as tf  # noqa: E402
-import tensorflow_datasets as tfds  # noqa: E402
-from magenta.models.gansynth.configs import mel_prog_hires  # noqa: E402
-from magenta.models.gansynth.lib import flags as lib_flags  # noqa: E402
-from magenta.models.gansynth.lib import generate_util as gu  # noqa: E402
-from magenta.models.gansynth.lib import model as lib_model  # noqa: E402
-from magenta.models.gansynth.lib import train_util  # noqa: E402
+
+def _getargspec(function):
+    spec = inspect.getfullargspec(function)
+    return _ArgSpec(spec.args, spec.varargs, spec.varkw, spec.defaults)
+
+
+if not hasattr(inspect, "getargspec"):  # tensorflow-gan 2.1.0 still calls it (Python 3.11)
+    inspect.getargspec = _getargspec
+
+import tensorflow.compat.v1 as tf
+import tensorflow_datasets as tfds
+from magenta.models.gansynth.configs import mel_prog_hires
+from magenta.models.gansynth.lib import flags as lib_flags
+from magenta.models.gansynth.lib import generate_util as gu
+from magenta.models.gansynth.lib import model as lib_model
+from magenta.models.gansynth.lib import train_util
 
 REPEATS = 3
 

@@ -115,7 +115,8 @@ def locate(path: str | Path) -> CheckpointInfo:
     try:
         stage = int(stages[-1].split("_")[-1])
     except ValueError:
-        raise BundleError(f"{folder / stages[-1]}: expected a folder named stage_<number>") from None
+        raise BundleError(f"{folder / stages[-1]}: expected a folder named "
+                          f"stage_<number>") from None
     final = 2 * flags["num_resolutions"] - 2
     if stage != final:
         raise BundleError(

@@ -16,8 +16,12 @@ from functools import partial
 
 import numpy as np
 
-from magwidgets.families.gansynth.parallel import (BAND_BYTES, blas_single_thread, map_notes,
-                                                  run_in_bands)
+from magwidgets.families.gansynth.parallel import (
+    BAND_BYTES,
+    blas_single_thread,
+    map_notes,
+    run_in_bands,
+)
 
 f32 = np.ndarray  # annotation alias: a float32 array (shapes in the docstrings)
 LEAKY_SLOPE = np.float32(0.2)  # tf.nn.leaky_relu's default

@@ -4,8 +4,8 @@ with instruments that morph over time, as ``gansynth_generate --midi_file`` play
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable, Union
 
 import numpy as np
 
@@ -21,7 +21,7 @@ HIGHEST_PITCH = 84
 DEFAULT_SECONDS_PER_INSTRUMENT = 6.0  # gansynth_generate's --secs_per_instrument default
 BACKEND = "gansynth"
 
-ZLike = Union[np.ndarray, Iterable[float]]
+ZLike = np.ndarray | Iterable[float]
 
 
 class GANSynth:

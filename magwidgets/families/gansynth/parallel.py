@@ -2,21 +2,25 @@
 layers are split in one band of rows per core. BLAS runs on one thread.
 
 NumPy releases the GIL in its products and element-wise passes, so notes or bands of rows
-computed in threads keep every core busy through the whole layer (BLAS's own threads would only split
-the products, leaving the element-wise passes on one core), and on a machine shared with
-other jobs single-threaded BLAS calls do not wait on each other's spinning threads. Layers work
-through their band in pieces of BAND_BYTES, so temporaries stay in cache and come from the
-allocator's reused memory (a 50 MB temporary is fresh pages, page-faulted in, at every call).
+computed in threads keep every core busy through the whole layer (BLAS's own threads would
+only split the products, leaving the element-wise passes on one core), and on a machine
+shared with other jobs single-threaded BLAS calls do not wait on each other's spinning
+threads. Independent notes side by side need no meeting after every layer, so a thread the
+system pauses holds no other up. Layers work through their band in pieces of BAND_BYTES, so
+temporaries stay in cache and come from the allocator's reused memory (a 50 MB temporary is
+fresh pages, page-faulted in, at every call).
 """
 
 from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from functools import cache, wraps
-from typing import Callable, Sequence, TypeVar
+from itertools import pairwise
+from typing import TypeVar
 
 from threadpoolctl import ThreadpoolController
 
@@ -78,7 +82,7 @@ def run_in_bands(work: Callable[[int, int], None], rows: int, size: int) -> None
         return
     edges = [rows * band // bands for band in range(bands + 1)]
     task = _in_worker(work)
-    for future in [_pool().submit(task, start, stop) for start, stop in zip(edges, edges[1:])]:
+    for future in [_pool().submit(task, start, stop) for start, stop in pairwise(edges)]:
         future.result()
 
 
