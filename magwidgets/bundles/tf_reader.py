@@ -10,6 +10,7 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -45,14 +46,16 @@ def read_checkpoint_bytes(checkpoint: bytes, source: Path) -> dict[str, np.ndarr
             ) from err
 
 
-def read_checkpoint_prefix(prefix: Path, source: Path) -> dict[str, np.ndarray]:
-    """All variables of the TF checkpoint ``<prefix>.index`` + ``<prefix>.data-*`` (V1 or V2);
-    errors name ``source``."""
+def read_checkpoint_prefix(prefix: Path, source: Path,
+                           keep: Callable[[str], bool] | None = None) -> dict[str, np.ndarray]:
+    """The variables of the TF checkpoint ``<prefix>.index`` + ``<prefix>.data-*`` (V1 or V2),
+    all of them or those whose name ``keep`` accepts (the rest are never read); errors name
+    ``source``."""
     tf = _tensorflow()
     try:
         reader = tf.train.load_checkpoint(str(prefix))
         return {name: np.asarray(reader.get_tensor(name))
-                for name in reader.get_variable_to_shape_map()}
+                for name in reader.get_variable_to_shape_map() if keep is None or keep(name)}
     except Exception as error:  # TF raises many types for corrupt files
         raise BundleError(f"{source}: the checkpoint cannot be read "
                           f"({type(error).__name__}: {error})") from None
