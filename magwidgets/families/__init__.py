@@ -13,6 +13,7 @@ from magwidgets.families import (
     drums_rnn,
     improv_rnn,
     melody_rnn,
+    gansynth,
     music_vae,
     onsets_frames,
     performance_rnn,
@@ -30,7 +31,7 @@ from magwidgets.families.registry import (
 )
 
 for _package in (drums_rnn, melody_rnn, polyphony_rnn, performance_rnn, improv_rnn, music_vae,
-                 onsets_frames):
+                 gansynth, onsets_frames):
     register(_package.FAMILY)
 
 EVENT_RNN_CONFIGS = all_configs("event_rnn")

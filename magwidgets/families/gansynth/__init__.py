@@ -7,9 +7,11 @@ from pathlib import Path
 
 from magwidgets.errors import BundleError
 from magwidgets.families.gansynth import checkpoint
+from magwidgets.families.gansynth.configs import CONFIGS
 from magwidgets.families.gansynth.model import GANSynth
+from magwidgets.families.registry import Family
 
-__all__ = ["GANSynth", "load", "recognizes"]
+__all__ = ["CONFIGS", "FAMILY", "GANSynth", "load", "recognizes"]
 
 
 def recognizes(path: Path) -> bool:
@@ -17,8 +19,14 @@ def recognizes(path: Path) -> bool:
     return Path(path).is_dir() and checkpoint.recognizes(Path(path))
 
 
-def load(path: str | Path, **options) -> GANSynth:
+def load(path: str | Path, *, config: str | None = None, **options) -> GANSynth:
     """The GANSynth in Magenta's model folder ``path`` (it takes no options)."""
     if options:
         raise BundleError(f"a GANSynth model takes no load options, got {sorted(options)}")
     return GANSynth.from_checkpoint(path)
+
+
+FAMILY = Family(
+    id="gansynth", title="GANSynth", configs=CONFIGS, model=GANSynth,
+    recognizes=recognizes, load=load,
+    summary="a neural instrument: a timbre (latent vector) and a pitch make 4 s of audio")

@@ -11,6 +11,7 @@ import numpy as np
 
 from magwidgets.errors import GenerationError
 from magwidgets.families.gansynth import checkpoint, score, spectral
+from magwidgets.families.gansynth.configs import CONFIGS, GANSynthConfig
 from magwidgets.families.gansynth.generator import Generator
 from magwidgets.families.gansynth.parallel import map_notes
 from magwidgets.io.sequences import SequenceLike, to_note_sequence
@@ -50,6 +51,18 @@ class GANSynth:
             offset=(flags["mag_normalizer_b"], flags["p_normalizer_b"]))
         return cls(generator, latent_size=latent, audio_length=int(flags["audio_length"]),
                    sample_rate=int(flags["sample_rate"]), source=str(info.folder))
+
+    @property
+    def config(self) -> GANSynthConfig:
+        """The released config these weights run as."""
+        return CONFIGS["mel_prog_hires"]
+
+    def describe(self) -> list[tuple[str, str]]:
+        """``(label, value)`` lines that say what this model is (``magwidgets info``)."""
+        return [("latent", f"{self.latent_size} numbers per instrument, pitches "
+                           f"{LOWEST_PITCH}-{HIGHEST_PITCH}"),
+                ("audio", f"{self.audio_length / self.sample_rate:g} s at "
+                          f"{self.sample_rate} Hz per note")]
 
     def __repr__(self) -> str:
         return f"GANSynth(latent_size={self.latent_size}, source={self.source!r})"
