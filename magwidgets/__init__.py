@@ -40,6 +40,8 @@ from magwidgets.families.melody_rnn import MelodyRNN
 from magwidgets.families.melody_rnn.widget import MelodyRNNWidget
 from magwidgets.families.music_vae import MusicVAE
 from magwidgets.families.music_vae.widget import GrooVAEWidget, MusicVAEWidget
+from magwidgets.families.gansynth import GANSynth
+from magwidgets.families.gansynth.widget import GANSynthWidget
 from magwidgets.families.onsets_frames import OnsetsAndFrames
 from magwidgets.families.onsets_frames.widget import TranscriptionWidget
 from magwidgets.families.performance_rnn.widget import PerformanceRNNWidget
@@ -70,6 +72,8 @@ __all__ = [
     "MelodyRNNWidget",
     "MusicVAE",
     "MusicVAEWidget",
+    "GANSynth",
+    "GANSynthWidget",
     "OnsetsAndFrames",
     "TranscriptionWidget",
     "PerformanceRNNWidget",

@@ -17,7 +17,7 @@ def test_public_names_are_pinned():
         "pianoroll", "show", "synthesize", "to_note_sequence",
         "DrumsRNNWidget", "MelodyRNNWidget", "PolyphonyRNNWidget", "PerformanceRNNWidget",
         "ImprovRNNWidget", "MusicVAEWidget", "GrooVAEWidget", "hub", "starter_models", "FAMILIES",
-        "OnsetsAndFrames", "TranscriptionWidget",
+        "OnsetsAndFrames", "TranscriptionWidget", "GANSynth", "GANSynthWidget",
     ])
 
 

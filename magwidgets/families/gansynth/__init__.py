@@ -29,4 +29,5 @@ def load(path: str | Path, *, config: str | None = None, **options) -> GANSynth:
 FAMILY = Family(
     id="gansynth", title="GANSynth", configs=CONFIGS, model=GANSynth,
     recognizes=recognizes, load=load,
+    widget="magwidgets.families.gansynth.widget:GANSynthWidget",
     summary="a neural instrument: a timbre (latent vector) and a pitch make 4 s of audio")

@@ -153,6 +153,11 @@ class GANSynth:
         return Waveform(self.generate_batch(latent, [pitch])[0], self.sample_rate, BACKEND)
 
     # ---- scores -----------------------------------------------------------------------
+    def clip_seconds(self, music: SequenceLike) -> float:
+        """How long ``render`` makes the clip of ``music`` (Magenta's: the end of the last
+        note it reads), which ``seconds_per_instrument`` divides into instruments."""
+        return self._score(music).total_time
+
     def _score(self, music: SequenceLike) -> score.ScoreNotes:
         label = str(music) if isinstance(music, (str, Path)) else "the score"
         return score.score_notes(to_note_sequence(music), label)
