@@ -19,6 +19,7 @@ from magwidgets.families.music_transformer.decoding import (
     Cancel, Sampler, decode_steps, force, new_cache)
 from magwidgets.families.music_transformer.network import Network
 from magwidgets.io.sequences import SequenceLike
+from magwidgets.models.blas import one_blas_thread
 
 DEFAULT_CONTEXT = 4096  # positions the cache holds: the Colab's decode_length
 DEFAULT_SECONDS = 30.0  # generate() without end_time or num_tokens: 30 s past the primer
@@ -94,6 +95,7 @@ class MusicTransformer:
             raise GenerationError("melody inputs are empty")
         return np.broadcast_to(array, (batch, array.shape[1])) if array.shape[0] == 1 else array
 
+    @one_blas_thread
     def logits(self, targets: Sequence[int] | np.ndarray, *,
                inputs: Sequence[int] | np.ndarray | None = None) -> np.ndarray:
         """Teacher-forced logits ``[len, vocab]``: row t predicts ``targets[t]`` from
@@ -115,6 +117,7 @@ class MusicTransformer:
                       f"of {self.context}: keeping its last {keep}", stacklevel=3)
         return primer[:, -keep:]
 
+    @one_blas_thread
     def generate_tokens(self, primer_ids: Sequence[int] | np.ndarray, num_tokens: int, *,
                         temperature: float = 1.0, top_k: int | None = None,
                         seed: int | None = None,
@@ -146,6 +149,7 @@ class MusicTransformer:
             ids, all_logits = ids[0], all_logits[0]
         return (ids, all_logits) if return_logits else ids
 
+    @one_blas_thread
     def generate(self, primer: SequenceLike = None, *, end_time: float | None = None,
                  num_tokens: int | None = None, temperature: float = 1.0,
                  top_k: int | None = None, seed: int | None = None,
@@ -161,7 +165,8 @@ class MusicTransformer:
             if melody is None:
                 raise GenerationError("this is the melody-conditioned model: pass melody=")
             if not self.melody_conditioned:
-                raise GenerationError("melody= needs the melody-conditioned checkpoint "
+                raise GenerationError("this model is unconditional: melody= needs the "
+                                      "melody-conditioned checkpoint "
                                       "(melody_conditioned_model_16)")
             inputs = self.encode_melody(melody)
         primer_ids = self.encode(primer) if primer is not None else np.zeros(0, np.int64)

@@ -25,7 +25,7 @@ class Block:
     norm_attn: tuple[np.ndarray, np.ndarray]  # LN scale, bias [d]
     qkv: np.ndarray  # [d, 3d], q columns pre-scaled by k^-0.5
     attn_out: np.ndarray  # [d, d]
-    relative: np.ndarray | None  # key_relative_embeddings [h, R, k]
+    relative: np.ndarray | None  # key_relative_embeddings transposed: [h, k, R]
     norm_cross: tuple[np.ndarray, np.ndarray] | None
     cross_q: np.ndarray | None  # [d, d], pre-scaled
     cross_kv: np.ndarray | None  # [d, 2d]
@@ -69,7 +69,8 @@ def _block(variables: dict[str, np.ndarray], scope: str, config: TransformerConf
             [variables[f"{attn}/q/kernel"] * scale, variables[f"{attn}/k/kernel"],
              variables[f"{attn}/v/kernel"]], axis=1)),
         attn_out=variables[f"{attn}/output_transform/kernel"],
-        relative=variables.get(relative_name) if config.relative else None,
+        relative=np.ascontiguousarray(variables[relative_name].transpose(0, 2, 1))
+        if config.relative else None,
         norm_cross=_norm(variables, f"{scope}/encdec_attention/layer_prepostprocess")
         if cross else None,
         cross_q=variables[f"{cross_attn}/q/kernel"] * scale if cross else None,
@@ -155,17 +156,18 @@ def _softmax_attend(scores: np.ndarray, values: np.ndarray) -> np.ndarray:
     return scores @ values
 
 
-def relative_logits(q: np.ndarray, table: np.ndarray, start: int, total: int) -> np.ndarray:
-    """``q · rel[R-1-(i-j)]`` for queries at ``start..`` and keys ``0..total-1``; zero where
-    the distance ``i-j`` is negative (masked anyway) or ``>= R`` (t2t pads with zeros)."""
-    window = table.shape[1]
-    projected = q @ table.transpose(0, 2, 1)[None]  # [B, h, C, R]
+def relative_logits(q: np.ndarray, table_t: np.ndarray, start: int, total: int) -> np.ndarray:
+    """``q · rel[R-1-(i-j)]`` (``table_t`` = rel transposed, ``[h, k, R]``) for queries at
+    ``start..`` and keys ``0..total-1``; zero where the distance ``i-j`` is negative (masked
+    anyway) or ``>= R`` (t2t pads with zeros)."""
+    window = table_t.shape[2]
     chunk = q.shape[2]
     if chunk == 1:  # decoding: the keys within R of the query take a contiguous slice
         out = np.zeros(q.shape[:3] + (total,), np.float32)
         low = max(0, start - window + 1)
-        out[..., low:] = projected[..., window - 1 - (start - low):]
+        out[..., low:] = q @ table_t[:, :, window - 1 - (start - low):]
         return out
+    projected = q @ table_t  # [B, h, C, R]
     distance = (start + np.arange(chunk))[:, None] - np.arange(total)[None, :]
     valid = (distance >= 0) & (distance < window)
     index = np.where(valid, window - 1 - distance, 0)
