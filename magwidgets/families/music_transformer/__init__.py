@@ -7,8 +7,15 @@ from pathlib import Path
 
 from magwidgets.errors import BundleError
 from magwidgets.families.music_transformer.checkpoint import (
-    detect_config, find_prefix, read_variables, recognizes)
-from magwidgets.families.music_transformer.model import DEFAULT_CONTEXT, MusicTransformer
+    detect_config,
+    find_prefix,
+    read_variables,
+    recognizes,
+)
+from magwidgets.families.music_transformer.model import (
+    DEFAULT_CONTEXT,
+    MusicTransformer,
+)
 from magwidgets.families.music_transformer.network import build_network
 
 __all__ = ["MusicTransformer", "load", "recognizes"]

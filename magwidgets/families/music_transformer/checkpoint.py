@@ -34,7 +34,7 @@ def find_prefix(path: str | Path) -> Path:
     if path.is_dir():
         state = path / "checkpoint"
         if state.is_file():
-            found = re.search(r'^model_checkpoint_path:\s*"([^"]+)"', state.read_text(), re.M)
+            found = re.search(r'^model_checkpoint_path:\s*"([^"]+)"', state.read_text(), re.MULTILINE)
             if found:
                 named = Path(found.group(1))
                 named = named if named.is_absolute() else path / named

@@ -5,17 +5,22 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterator, Union
 
 import numpy as np
 
 from magwidgets.families.music_transformer.encoding import EOS_ID, PAD_ID
 from magwidgets.families.music_transformer.network import (
-    KVCache, Network, decoder_chunk, encode_inputs, output_logits)
+    KVCache,
+    Network,
+    decoder_chunk,
+    encode_inputs,
+    output_logits,
+)
 
 PREFILL_CHUNK = 256  # positions per teacher-forced chunk: bounds the [h, C, N] score memory
-Cancel = Union[Callable[[], bool], threading.Event, None]
+Cancel = Callable[[], bool] | threading.Event | None
 
 
 def cancelled(cancel: Cancel) -> bool:

@@ -8,7 +8,7 @@ Melody ids (vocabulary 92): ``TextMelodyEncoderAbsolute(steps_per_second=10, 21,
 from __future__ import annotations
 
 import warnings
-from typing import Sequence
+from collections.abc import Sequence
 
 import note_seq
 import numpy as np

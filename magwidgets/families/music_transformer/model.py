@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 from note_seq.protobuf import music_pb2
@@ -16,7 +16,12 @@ from magwidgets.errors import GenerationError
 from magwidgets.families.music_transformer import encoding
 from magwidgets.families.music_transformer.checkpoint import TransformerConfig
 from magwidgets.families.music_transformer.decoding import (
-    Cancel, Sampler, decode_steps, force, new_cache)
+    Cancel,
+    Sampler,
+    decode_steps,
+    force,
+    new_cache,
+)
 from magwidgets.families.music_transformer.network import Network
 from magwidgets.io.sequences import SequenceLike
 from magwidgets.models.blas import one_blas_thread

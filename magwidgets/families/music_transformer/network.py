@@ -11,7 +11,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from magwidgets.families.music_transformer.checkpoint import (
-    TransformerConfig, modality_matrix)
+    TransformerConfig,
+    modality_matrix,
+)
 
 NORM_EPSILON = 1e-6
 MASK = -1e9  # t2t's attention bias for masked positions
