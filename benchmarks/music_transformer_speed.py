@@ -12,12 +12,12 @@ Measured, as medians after a warm-up, for batch 1 and 4 parallel samples:
     to ``length - STEPS`` with a random primer, then ``STEPS`` tokens are sampled): the cost
     per token at that point of a piece, so flatness in length shows;
   * the primer's teacher-forced throughput (ms per primer id);
-  * a whole 512-id piece from a 32-id primer at batch 1 (t2t's own measure);
+  * whole 512- and 2048-id pieces from a 32-id primer at batch 1 (as t2t is measured);
   * the KV cache's memory at each length and the weights' memory.
 t2t's time: with ``MAGENTA_PYTHON`` set (the oracle venv with tensor2tensor 1.15.7) the
-fixture tools' ``bench_real`` runs t2t's cached decode at the released size (32-id primer,
-16 and 480 new ids, marginal ms per id); otherwise the fixture README's figures are quoted
-and labelled so. The relative model has no cached decode in t2t (134 ms per id, quoted).
+fixture tools' ``bench_real`` runs t2t's cached decode at the released size (32-id primer;
+16, 480 and 2016 new ids: marginal ms per id for each piece length); otherwise the fixture
+README's figure is quoted and labelled so. The relative model has no cached decode in t2t (134 ms per id, quoted).
 
 Usage: ``python benchmarks/music_transformer_speed.py [--repeats N] [--steps S]``
 """
@@ -55,6 +55,7 @@ RELEASED = {"num_layers": 16, "hidden_size": 512, "filter_size": 2048, "num_head
             "target_vocab": 310}
 QUOTED_T2T_MS = {"unconditional": 72.2, "relative_v2": 134.3, "melody": 41.2}  # README
 LENGTHS = (512, 2048)
+PRIMER = 32  # primer ids of the whole-piece runs, as t2t's bench_real uses
 BATCHES = (1, 4)
 
 
@@ -124,38 +125,44 @@ def per_token_ms(network: Network, batch: int, length: int, steps: int, repeats:
             cache.nbytes)
 
 
-def whole_piece_ms(network: Network, repeats: int) -> tuple[float, float]:
-    """Wall and CPU ms per token of ``generate_tokens``: 480 new ids after 32 (batch 1)."""
+def whole_piece_ms(network: Network, length: int, repeats: int) -> tuple[float, float]:
+    """Wall and CPU ms per new token of ``generate_tokens``: ``length - 32`` new ids after a
+    32-id primer (batch 1), as t2t is measured."""
     model = MusicTransformer(network, source=Path("random"))
-    primer = np.random.default_rng(1).integers(2, 310, size=32)
+    primer = np.random.default_rng(1).integers(2, 310, size=PRIMER)
     wall, cpu = [], []
     for _ in range(repeats):
         t0, c0 = time.perf_counter(), time.process_time()
-        model.generate_tokens(primer, 480, seed=0)
-        wall.append((time.perf_counter() - t0) / 480)
-        cpu.append((time.process_time() - c0) / 480)
+        model.generate_tokens(primer, length - PRIMER, seed=0)
+        wall.append((time.perf_counter() - t0) / (length - PRIMER))
+        cpu.append((time.process_time() - c0) / (length - PRIMER))
     return 1000 * statistics.median(wall), 1000 * statistics.median(cpu)
 
 
-def t2t_ms(magenta_python: str) -> float | None:
-    """t2t's marginal ms per id (cached decode, released size) from the oracle tools."""
+def t2t_ms(magenta_python: str) -> dict[int, float] | None:
+    """t2t's marginal ms per new id for 512- and 2048-id pieces (cached decode, released
+    size, 32-id primer; from 16, 480 and 2016 new ids), via the oracle tools' bench_real."""
     tools = next((t for t in TOOLS_CANDIDATES if (t / "make_music_transformer_fixtures.py")
                   .is_file()), None)
     if tools is None:
         print("  (oracle tools not found; t2t figure quoted)")
         return None
     encoding = json.loads((FIXTURE / "encoding" / "encoding.json").read_text())
+    new = [16] + [length - PRIMER for length in LENGTHS]
     script = (f"import sys, json; sys.path.insert(0, {str(tools)!r})\n"
               "import make_music_transformer_fixtures as m\n"
               f"enc = json.loads({json.dumps(json.dumps(encoding))})\n"
-              "m.bench_real(None, 'unconditional', enc, [16, 480])\n")
+              f"m.bench_real(None, 'unconditional', enc, {new})\n")
     run = subprocess.run([magenta_python, "-c", script], capture_output=True, text=True,
-                         timeout=1800, check=False)
+                         timeout=3600, check=False)
     found = re.search(r"^bench (\{.*\})$", run.stdout, re.MULTILINE)
     if not found:
         print("  t2t run failed:", run.stderr[-2000:])
         return None
-    return float(json.loads(found.group(1))["ms_per_token_marginal"])
+    runs = json.loads(found.group(1))["runs"]
+    base = runs["16"]
+    return {length: 1000 * (runs[str(length - PRIMER)]["seconds"] - base["seconds"])
+            / (runs[str(length - PRIMER)]["tokens"] - base["tokens"]) for length in LENGTHS}
 
 
 def main() -> None:
@@ -183,20 +190,28 @@ def main() -> None:
                       f"({cpu:6.2f} CPU; {wall / batch:5.2f} wall per sample-token), primer "
                       f"{prefill:5.2f} ms/id, KV cache {nbytes / 2**20:4.0f} MiB", flush=True)
         if not relative:
-            results["piece"], cpu = whole_piece_ms(network, args.repeats)
-            print(f"  whole 512-id piece from a 32-id primer, batch 1 (generate_tokens): "
-                  f"{results['piece']:.2f} ms/token wall ({cpu:.2f} CPU)", flush=True)
+            for length in LENGTHS:
+                results[("piece", length)], cpu = whole_piece_ms(
+                    network, length, args.repeats if length <= 512 else 1)
+                print(f"  whole {length}-id piece from a {PRIMER}-id primer, batch 1 "
+                      f"(generate_tokens): {results[('piece', length)]:.2f} ms/token wall "
+                      f"({cpu:.2f} CPU)", flush=True)
     magenta = os.environ.get("MAGENTA_PYTHON")
     measured = t2t_ms(magenta) if magenta else None
-    t2t = measured if measured is not None else QUOTED_T2T_MS["unconditional"]
-    label = "measured now (t2t 1.15.7, TF 2.15.1)" if measured is not None else \
-        "quoted from the fixture README (not measured now)"
-    print(f"\nt2t cached decode, unconditional, released size: {t2t:.1f} ms/token, {label}")
+    for length in LENGTHS:
+        if measured is not None:
+            t2t, label = measured[length], "measured now (t2t 1.15.7, TF 2.15.1, 2 threads)"
+        else:
+            t2t = QUOTED_T2T_MS["unconditional"]
+            label = "quoted from the fixture README (272 ids after 32; not measured now)"
+        ours = results[("piece", length)]
+        print(f"\nt2t cached decode, unconditional, {length}-id piece: {t2t:.1f} ms/token, "
+              f"{label}")
+        print(f"  ours, whole piece batch 1: {ours:.1f} ms/token ({t2t / ours:.1f}x); "
+              f"4 samples: {results[(False, 4, length)] / 4:.1f} ms per sample-token "
+              f"({4 * t2t / results[(False, 4, length)]:.1f}x)")
     print(f"t2t relative_v2 (no cached path, slow greedy): "
           f"{QUOTED_T2T_MS['relative_v2']:.0f} ms/token, quoted from the fixture README")
-    print(f"speed-up over t2t (wall): whole 512-id piece at batch 1 "
-          f"{t2t / results['piece']:.1f}x (like for like with t2t's measure); 4 samples at "
-          f"piece 512 {4 * t2t / results[(False, 4, 512)]:.1f}x per sample-token")
     print(f"relative_v2 batch 1, piece 512: "
           f"{QUOTED_T2T_MS['relative_v2'] / results[(True, 1, 512)]:.1f}x vs t2t's uncached path")
     print(f"load average after: {os.getloadavg()}")
