@@ -88,6 +88,15 @@ def test_melody_with_chords_takes_the_top_line_with_a_warning():
     assert ids.tolist() == ENCODING["melody_ids"]
 
 
+def test_primer_notes_outside_the_piano_are_dropped_with_a_warning():
+    sequence = note_seq.NoteSequence(total_time=1.0)
+    for pitch in (10, 60):
+        sequence.notes.add(pitch=pitch, velocity=80, start_time=0.0, end_time=1.0)
+    with pytest.warns(UserWarning, match="dropping 1 primer notes outside the piano range"):
+        ids = encoding.encode_performance(sequence)
+    assert [n.pitch for n in encoding.decode_performance(ids).notes] == [60]
+
+
 def test_bad_ids_are_refused_with_the_value():
     with pytest.raises(GenerationError, match="id 310 is outside the vocabulary 0..309"):
         encoding.decode_performance([2, 310])

@@ -59,13 +59,19 @@ def check_ids(ids: Sequence[int] | np.ndarray, vocab_size: int, what: str) -> np
 def prepare_primer(sequence: SequenceLike, *,
                    max_seconds: float | None = MAX_PRIMER_SECONDS) -> music_pb2.NoteSequence:
     """The Colab's primer preparation: sustain applied, cut at ``max_seconds``, drums dropped,
-    every note on instrument 1, program 0."""
+    every note on instrument 1, program 0; notes outside 21..108 are dropped (with a warning:
+    Magenta would encode them to invalid ids)."""
     ns = note_seq.apply_sustain_control_changes(to_note_sequence(sequence))
     if max_seconds is not None and ns.total_time > max_seconds:
         ns = note_seq.extract_subsequence(ns, 0.0, max_seconds)
     notes = [note for note in ns.notes if not note.is_drum]
+    piano = [note for note in notes if MIN_PITCH <= note.pitch <= MAX_PITCH]
+    if len(piano) < len(notes):
+        warnings.warn(f"dropping {len(notes) - len(piano)} primer notes outside the piano "
+                      f"range {MIN_PITCH}..{MAX_PITCH} (the performance encoding has no ids "
+                      f"for them)", stacklevel=3)
     del ns.notes[:]
-    ns.notes.extend(notes)
+    ns.notes.extend(piano)
     for note in ns.notes:
         note.instrument = 1
         note.program = 0
