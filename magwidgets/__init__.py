@@ -42,6 +42,7 @@ from magwidgets.families.music_vae import MusicVAE
 from magwidgets.families.music_vae.widget import GrooVAEWidget, MusicVAEWidget
 from magwidgets.families.gansynth import GANSynth
 from magwidgets.families.gansynth.widget import GANSynthWidget
+from magwidgets.families.music_transformer import MusicTransformer
 from magwidgets.families.onsets_frames import OnsetsAndFrames
 from magwidgets.families.onsets_frames.widget import TranscriptionWidget
 from magwidgets.families.performance_rnn.widget import PerformanceRNNWidget
@@ -74,6 +75,7 @@ __all__ = [
     "MusicVAEWidget",
     "GANSynth",
     "GANSynthWidget",
+    "MusicTransformer",
     "OnsetsAndFrames",
     "TranscriptionWidget",
     "PerformanceRNNWidget",

@@ -11,9 +11,10 @@ from typing import Any
 
 from magwidgets.families import (
     drums_rnn,
+    gansynth,
     improv_rnn,
     melody_rnn,
-    gansynth,
+    music_transformer,
     music_vae,
     onsets_frames,
     performance_rnn,
@@ -31,7 +32,7 @@ from magwidgets.families.registry import (
 )
 
 for _package in (drums_rnn, melody_rnn, polyphony_rnn, performance_rnn, improv_rnn, music_vae,
-                 gansynth, onsets_frames):
+                 gansynth, onsets_frames, music_transformer):
     register(_package.FAMILY)
 
 EVENT_RNN_CONFIGS = all_configs("event_rnn")

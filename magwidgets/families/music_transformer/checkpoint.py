@@ -15,6 +15,7 @@ import numpy as np
 
 from magwidgets.bundles import cache
 from magwidgets.errors import BundleError
+from magwidgets.families.music_transformer.configs import kind_id
 
 KIND = "music_transformer"
 DEFAULT_NUM_HEADS = 8  # the released transformer_tpu hparams
@@ -90,6 +91,11 @@ class TransformerConfig:
     @property
     def relative(self) -> bool:
         return self.max_relative_position > 0
+
+    @property
+    def id(self) -> str:
+        """The registry's config id for these variables (``configs.CONFIGS``)."""
+        return kind_id(melody_conditioned=self.input_vocab is not None, relative=self.relative)
 
     @property
     def head_depth(self) -> int:

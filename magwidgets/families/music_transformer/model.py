@@ -12,9 +12,11 @@ import numpy as np
 from note_seq.protobuf import music_pb2
 from tqdm.auto import tqdm
 
+from magwidgets.engine.blas import one_blas_thread
 from magwidgets.errors import GenerationError
 from magwidgets.families.music_transformer import encoding
 from magwidgets.families.music_transformer.checkpoint import TransformerConfig
+from magwidgets.families.music_transformer.configs import CONFIGS, PianoTransformerKind
 from magwidgets.families.music_transformer.decoding import (
     Cancel,
     Sampler,
@@ -24,7 +26,6 @@ from magwidgets.families.music_transformer.decoding import (
 )
 from magwidgets.families.music_transformer.network import Network
 from magwidgets.io.sequences import SequenceLike
-from magwidgets.models.blas import one_blas_thread
 
 DEFAULT_CONTEXT = 4096  # positions the cache holds: the Colab's decode_length
 DEFAULT_SECONDS = 30.0  # generate() without end_time or num_tokens: 30 s past the primer
@@ -65,6 +66,20 @@ class MusicTransformer:
     def attention(self) -> str:
         """t2t's ``self_attention_type``: ``dot_product`` or ``dot_product_relative_v2``."""
         return "dot_product_relative_v2" if self.config.relative else "dot_product"
+
+    @property
+    def kind(self) -> PianoTransformerKind:
+        """Which Piano Transformer this checkpoint is (the registry's config)."""
+        return CONFIGS[self.config.id]
+
+    def describe(self) -> list[tuple[str, str]]:
+        """``(label, value)`` lines that say what this model is (``magwidgets info``)."""
+        c = self.config
+        return [("layers", f"{c.num_layers} x {c.hidden_size}, {c.num_heads} heads, "
+                           f"filter {c.filter_size}"),
+                ("attention", self.attention),
+                ("vocabulary", f"{c.target_vocab} performance ids"
+                               + (f", melody {c.input_vocab}" if c.input_vocab else ""))]
 
     def __repr__(self) -> str:
         c = self.config

@@ -1,0 +1,31 @@
+"""The Piano Transformer kinds magwidgets reads; which one a checkpoint is follows from its
+variables (an encoder for the melody input; relative-position embeddings)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PianoTransformerKind:
+    """A kind of Music Transformer checkpoint."""
+
+    id: str
+    description: str
+
+
+CONFIGS = {kind.id: kind for kind in (
+    PianoTransformerKind("transformer_unconditional", "Piano Transformer, unconditional "
+                         "(Magenta's unconditional_model_16: transformer_tpu, plain attention)"),
+    PianoTransformerKind("transformer_melody", "Piano Transformer, melody-conditioned "
+                         "(Magenta's melody_conditioned_model_16: encoder-decoder)"),
+    PianoTransformerKind("transformer_relative", "Music Transformer with relative attention "
+                         "(dot_product_relative_v2, the paper's)"),
+)}
+
+
+def kind_id(melody_conditioned: bool, relative: bool) -> str:
+    """The config id of a checkpoint with these traits."""
+    if melody_conditioned:
+        return "transformer_melody"
+    return "transformer_relative" if relative else "transformer_unconditional"
