@@ -34,15 +34,15 @@ from magwidgets.families import FAMILIES
 from magwidgets.families.drums_rnn import DrumsRNN
 from magwidgets.families.drums_rnn.widget import DrumsRNNWidget
 from magwidgets.families.event_rnn import EventRNN, Generation
+from magwidgets.families.gansynth import GANSynth
+from magwidgets.families.gansynth.widget import GANSynthWidget
 from magwidgets.families.improv_rnn import ImprovRNN
 from magwidgets.families.improv_rnn.widget import ImprovRNNWidget
 from magwidgets.families.melody_rnn import MelodyRNN
 from magwidgets.families.melody_rnn.widget import MelodyRNNWidget
+from magwidgets.families.music_transformer import MusicTransformer
 from magwidgets.families.music_vae import MusicVAE
 from magwidgets.families.music_vae.widget import GrooVAEWidget, MusicVAEWidget
-from magwidgets.families.gansynth import GANSynth
-from magwidgets.families.gansynth.widget import GANSynthWidget
-from magwidgets.families.music_transformer import MusicTransformer
 from magwidgets.families.onsets_frames import OnsetsAndFrames
 from magwidgets.families.onsets_frames.widget import TranscriptionWidget
 from magwidgets.families.performance_rnn.widget import PerformanceRNNWidget

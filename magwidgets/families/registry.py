@@ -18,6 +18,14 @@ from magwidgets.families.published import HubModel
 
 
 @dataclass(frozen=True)
+class NamedConfig:
+    """A config that is only a name: for families whose checkpoints carry every size."""
+
+    id: str
+    description: str
+
+
+@dataclass(frozen=True)
 class Family:
     """What magwidgets knows of one model family.
 

@@ -3,18 +3,9 @@ full 128 x 1024 resolution), the one Magenta's ``gansynth_generate`` plays."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-
-@dataclass(frozen=True)
-class GANSynthConfig:
-    """A GANSynth configuration."""
-
-    id: str
-    description: str
-
+from magwidgets.families.registry import NamedConfig
 
 CONFIGS = {config.id: config for config in (
-    GANSynthConfig("mel_prog_hires", "GANSynth: mel-IF spectrogram, progressive, high "
-                   "frequency resolution (Magenta's released instrument model)"),
+    NamedConfig("mel_prog_hires", "GANSynth: mel-IF spectrogram, progressive, high "
+                "frequency resolution (Magenta's released instrument model)"),
 )}

@@ -11,9 +11,10 @@ import numpy as np
 
 from magwidgets.errors import GenerationError
 from magwidgets.families.gansynth import checkpoint, score, spectral
-from magwidgets.families.gansynth.configs import CONFIGS, GANSynthConfig
+from magwidgets.families.gansynth.configs import CONFIGS
 from magwidgets.families.gansynth.generator import Generator
 from magwidgets.families.gansynth.parallel import map_notes
+from magwidgets.families.registry import NamedConfig
 from magwidgets.io.sequences import SequenceLike, to_note_sequence
 from magwidgets.io.waveform import Waveform
 
@@ -53,7 +54,7 @@ class GANSynth:
                    sample_rate=int(flags["sample_rate"]), source=str(info.folder))
 
     @property
-    def config(self) -> GANSynthConfig:
+    def config(self) -> NamedConfig:
         """The released config these weights run as."""
         return CONFIGS["mel_prog_hires"]
 

@@ -3,17 +3,6 @@ variables (an encoder for the melody input; relative-position embeddings)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-
-@dataclass(frozen=True)
-class PianoTransformerKind:
-    """A kind of Music Transformer checkpoint."""
-
-    id: str
-    description: str
-
-
 CONFIGS = {kind.id: kind for kind in (
     PianoTransformerKind("transformer_unconditional", "Piano Transformer, unconditional "
                          "(Magenta's unconditional_model_16: transformer_tpu, plain attention)"),

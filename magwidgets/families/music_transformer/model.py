@@ -16,7 +16,7 @@ from magwidgets.engine.blas import one_blas_thread
 from magwidgets.errors import GenerationError
 from magwidgets.families.music_transformer import encoding
 from magwidgets.families.music_transformer.checkpoint import TransformerConfig
-from magwidgets.families.music_transformer.configs import CONFIGS, PianoTransformerKind
+from magwidgets.families.music_transformer.configs import CONFIGS
 from magwidgets.families.music_transformer.decoding import (
     Cancel,
     Sampler,
@@ -25,6 +25,7 @@ from magwidgets.families.music_transformer.decoding import (
     new_cache,
 )
 from magwidgets.families.music_transformer.network import Network
+from magwidgets.families.registry import NamedConfig
 from magwidgets.io.sequences import SequenceLike
 
 DEFAULT_CONTEXT = 4096  # positions the cache holds: the Colab's decode_length
@@ -68,7 +69,7 @@ class MusicTransformer:
         return "dot_product_relative_v2" if self.config.relative else "dot_product"
 
     @property
-    def kind(self) -> PianoTransformerKind:
+    def kind(self) -> NamedConfig:
         """Which Piano Transformer this checkpoint is (the registry's config)."""
         return CONFIGS[self.config.id]
 
