@@ -3,13 +3,15 @@ variables (an encoder for the melody input; relative-position embeddings)."""
 
 from __future__ import annotations
 
+from magwidgets.families.registry import NamedConfig
+
 CONFIGS = {kind.id: kind for kind in (
-    PianoTransformerKind("transformer_unconditional", "Piano Transformer, unconditional "
-                         "(Magenta's unconditional_model_16: transformer_tpu, plain attention)"),
-    PianoTransformerKind("transformer_melody", "Piano Transformer, melody-conditioned "
-                         "(Magenta's melody_conditioned_model_16: encoder-decoder)"),
-    PianoTransformerKind("transformer_relative", "Music Transformer with relative attention "
-                         "(dot_product_relative_v2, the paper's)"),
+    NamedConfig("transformer_unconditional", "Piano Transformer, unconditional "
+                "(Magenta's unconditional_model_16: transformer_tpu, plain attention)"),
+    NamedConfig("transformer_melody", "Piano Transformer, melody-conditioned "
+                "(Magenta's melody_conditioned_model_16: encoder-decoder)"),
+    NamedConfig("transformer_relative", "Music Transformer with relative attention "
+                "(dot_product_relative_v2, the paper's)"),
 )}
 
 
