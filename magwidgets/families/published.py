@@ -66,16 +66,19 @@ class HubModel:
 
 
 def bundle(name: str, family: str, config: str, description: str) -> HubModel:
+    """A ``.mag`` generator bundle."""
     return HubModel(name, MAG, family, config, f"{_BUNDLES}{name}.mag", description)
 
 
 def vae_tar(name: str, config: str, description: str, extra: str = "") -> HubModel:
+    """A MusicVAE checkpoint ``.tar``."""
     return HubModel(name, TAR, "music_vae", config, f"{_VAE_TARS}{name}.tar", description,
                     licence=_LICENCE + extra)
 
 
-def magentajs_folder(name: str, family: str, config: str, folder: str, description: str, size_mb: float,
-        extra: str = "") -> HubModel:
+def js_folder(name: str, family: str, config: str, folder: str, description: str,
+              size_mb: float, extra: str = "") -> HubModel:
+    """A Magenta.js checkpoint folder, listed as ``<name>-js``."""
     return HubModel(f"{name}-js", MAGENTAJS, family, config, f"{_JS}{folder}", description,
                     size_mb, _LICENCE + extra)
 
