@@ -10,14 +10,14 @@ from pathlib import Path
 from typing import Callable, Union
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
 from magwidgets.errors import GenerationCancelled, GenerationError
 from magwidgets.families.nsynth import network
 from magwidgets.families.nsynth.audio import SAMPLE_RATE, Audio, to_model_rate
 from magwidgets.families.nsynth.checkpoint import HOP_LENGTH, Sizes, read_sizes, read_weights
-from magwidgets.families.nsynth.fastgen import FastDecoder, class_audio, generate
+from magwidgets.families.nsynth.fastgen import (FastDecoder, class_audio, generate,
+                                                one_blas_thread)
 from magwidgets.io.waveform import AudioError, Waveform
 
 Cancel = Union[threading.Event, Callable[[], bool], None]
@@ -50,6 +50,7 @@ class NSynth:
         return (f"NSynth({self.source.name}: decoder {s.layers}x{s.width} (skip {s.skip_width}),"
                 f" encoder {s.ae_layers}x{s.ae_width}, {s.bottleneck}-channel encodings)")
 
+    @one_blas_thread
     def encode(self, audio: Audio, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
         """Encodings ``f32[frames, 16]`` of a sound (``[batch, frames, 16]`` for a batch
         ``[batch, samples]``), one frame per 512 samples; like ``fastgen.encode`` the sound is
@@ -66,6 +67,7 @@ class NSynth:
         encodings = network.encode(self.weights_, self.sizes, batch)
         return encodings if samples.ndim == 2 else encodings[0]
 
+    @one_blas_thread
     def predict_proba(self, encoding: np.ndarray, audio: Audio,
                       sample_rate: int = SAMPLE_RATE) -> np.ndarray:
         """Teacher-forced ``f32[samples, 256]``: row t is p(mu-law class of sample t | the true
@@ -110,7 +112,7 @@ class NSynth:
                 on_progress(done, total)
             return not (stop is not None and stop())
 
-        with bar, threadpool_limits(limits=1, user_api="blas"):  # matvecs: one thread is faster
+        with bar:
             classes, _ = generate(self._fast, batch, draws, on_progress=report)
         sounds = [Waveform(class_audio(row), SAMPLE_RATE, BACKEND) for row in classes]
         result = sounds[0] if np.ndim(encodings) == 2 else sounds
