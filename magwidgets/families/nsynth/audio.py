@@ -7,7 +7,6 @@ import io
 import warnings
 from math import gcd
 from pathlib import Path
-from typing import Union
 
 import numpy as np
 
@@ -15,7 +14,7 @@ from magwidgets.io.waveform import AudioError, Waveform, read_audio
 
 SAMPLE_RATE = 16000  # Hz, the rate NSynth was trained on
 MU = 255  # mu-law parameter (256 classes)
-Audio = Union[np.ndarray, Waveform, str, Path, bytes]
+Audio = np.ndarray | Waveform | str | Path | bytes
 
 
 def mu_law(x: np.ndarray) -> np.ndarray:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import threading
 import warnings
+from collections.abc import Callable
 from math import ceil
 from pathlib import Path
-from typing import Callable, Union
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -15,12 +15,21 @@ from tqdm.auto import tqdm
 from magwidgets.errors import GenerationCancelled, GenerationError
 from magwidgets.families.nsynth import network
 from magwidgets.families.nsynth.audio import SAMPLE_RATE, Audio, to_model_rate
-from magwidgets.families.nsynth.checkpoint import HOP_LENGTH, Sizes, read_sizes, read_weights
-from magwidgets.families.nsynth.fastgen import (FastDecoder, class_audio, generate,
-                                                one_blas_thread)
+from magwidgets.families.nsynth.checkpoint import (
+    HOP_LENGTH,
+    Sizes,
+    read_sizes,
+    read_weights,
+)
+from magwidgets.families.nsynth.fastgen import (
+    FastDecoder,
+    class_audio,
+    generate,
+    one_blas_thread,
+)
 from magwidgets.io.waveform import AudioError, Waveform
 
-Cancel = Union[threading.Event, Callable[[], bool], None]
+Cancel = threading.Event | Callable[[], bool] | None
 BACKEND = "nsynth"
 
 
