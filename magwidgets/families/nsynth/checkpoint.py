@@ -49,7 +49,8 @@ def find_prefix(path: str | Path) -> Path:
     if path.is_dir():
         state = path / "checkpoint"
         if state.is_file():
-            match = re.search(r'^model_checkpoint_path:\s*"([^"]+)"', state.read_text(), re.MULTILINE)
+            match = re.search(r'^model_checkpoint_path:\s*"([^"]+)"', state.read_text(),
+                              re.MULTILINE)
             if match:
                 named = Path(match.group(1))
                 for candidate in (named if named.is_absolute() else path / named,
