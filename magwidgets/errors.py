@@ -40,3 +40,12 @@ class RenderError(MagwidgetsError):
 class DataError(MagwidgetsError):
     """Training data cannot be prepared: a missing folder, an unknown corpus or config, or
     sources from which no usable example could be extracted (the message says why)."""
+
+
+class GenerationCancelled(GenerationError):
+    """A long generation (an NSynth decode) was stopped by its ``cancel`` callable or event;
+    ``partial`` holds what was generated up to then."""
+
+    def __init__(self, message: str, partial: object = None) -> None:
+        super().__init__(message)
+        self.partial = partial

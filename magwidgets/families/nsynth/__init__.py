@@ -1,0 +1,18 @@
+"""NSynth: Magenta's WaveNet autoencoder (h512_bo16 + fastgen) in NumPy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from magwidgets.errors import BundleError
+from magwidgets.families.nsynth.checkpoint import recognizes
+from magwidgets.families.nsynth.model import NSynth
+
+__all__ = ["NSynth", "load", "recognizes"]
+
+
+def load(path: str | Path, **options: object) -> NSynth:
+    """An :class:`NSynth` from a checkpoint folder or ``model.ckpt-N`` prefix (no options)."""
+    if options:
+        raise BundleError(f"NSynth takes no load options, got {sorted(options)}")
+    return NSynth.from_checkpoint(path)
