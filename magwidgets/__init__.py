@@ -43,6 +43,7 @@ from magwidgets.families.melody_rnn.widget import MelodyRNNWidget
 from magwidgets.families.music_transformer import MusicTransformer
 from magwidgets.families.music_vae import MusicVAE
 from magwidgets.families.music_vae.widget import GrooVAEWidget, MusicVAEWidget
+from magwidgets.families.nsynth import NSynth
 from magwidgets.families.onsets_frames import OnsetsAndFrames
 from magwidgets.families.onsets_frames.widget import TranscriptionWidget
 from magwidgets.families.performance_rnn.widget import PerformanceRNNWidget
@@ -76,6 +77,7 @@ __all__ = [
     "GANSynth",
     "GANSynthWidget",
     "MusicTransformer",
+    "NSynth",
     "OnsetsAndFrames",
     "TranscriptionWidget",
     "PerformanceRNNWidget",

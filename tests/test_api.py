@@ -18,7 +18,7 @@ def test_public_names_are_pinned():
         "DrumsRNNWidget", "MelodyRNNWidget", "PolyphonyRNNWidget", "PerformanceRNNWidget",
         "ImprovRNNWidget", "MusicVAEWidget", "GrooVAEWidget", "hub", "starter_models", "FAMILIES",
         "OnsetsAndFrames", "TranscriptionWidget", "GANSynth", "GANSynthWidget",
-        "MusicTransformer",
+        "MusicTransformer", "NSynth",
     ])
 
 

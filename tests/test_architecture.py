@@ -101,6 +101,7 @@ def test_a_family_and_its_configs_register_once():
     ("starter:melody", "melody_rnn"), ("starter:mel_2bar", "music_vae"),
     (str(ORACLE_ROOT / "onsets_frames" / "onsets_frames_uni" / "checkpoint"), "onsets_frames"),
     (str(ORACLE_ROOT / "gansynth" / "ckpt"), "gansynth"),
+    (str(ORACLE_ROOT / "nsynth"), "nsynth"),
     (str(ORACLE_ROOT / "music_transformer" / "relative_v2" / "ckpt"), "music_transformer"),
 ])
 def test_load_model_returns_the_family_that_recognizes_the_file(spec, family):

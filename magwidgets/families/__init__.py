@@ -16,6 +16,7 @@ from magwidgets.families import (
     melody_rnn,
     music_transformer,
     music_vae,
+    nsynth,
     onsets_frames,
     performance_rnn,
     polyphony_rnn,
@@ -32,7 +33,7 @@ from magwidgets.families.registry import (
 )
 
 for _package in (drums_rnn, melody_rnn, polyphony_rnn, performance_rnn, improv_rnn, music_vae,
-                 gansynth, onsets_frames, music_transformer):
+                 gansynth, nsynth, onsets_frames, music_transformer):
     register(_package.FAMILY)
 
 EVENT_RNN_CONFIGS = all_configs("event_rnn")

@@ -21,12 +21,14 @@ from magwidgets.families.nsynth.checkpoint import (
     read_sizes,
     read_weights,
 )
+from magwidgets.families.nsynth.configs import CONFIGS
 from magwidgets.families.nsynth.fastgen import (
     FastDecoder,
     class_audio,
     generate,
     one_blas_thread,
 )
+from magwidgets.families.registry import NamedConfig
 from magwidgets.io.waveform import AudioError, Waveform
 
 Cancel = threading.Event | Callable[[], bool] | None
@@ -53,6 +55,19 @@ class NSynth:
         """Load a checkpoint folder or ``model.ckpt-N`` prefix (TensorFlow once, then cached)."""
         weights, prefix = read_weights(path)
         return cls(weights, read_sizes(weights, prefix), prefix)
+
+    @property
+    def config(self) -> NamedConfig:
+        """The released config (its sizes are read from the weights)."""
+        return CONFIGS["h512_bo16"]
+
+    def describe(self) -> list[tuple[str, str]]:
+        """``(label, value)`` lines that say what this model is (``magwidgets info``)."""
+        s = self.sizes
+        return [("decoder", f"{s.layers} layers x {s.width} (skip {s.skip_width}), "
+                            "256 mu-law classes"),
+                ("encoder", f"{s.ae_layers} layers x {s.ae_width}, {s.bottleneck} numbers per "
+                            f"{self.hop_length} samples at {self.sample_rate} Hz")]
 
     def __repr__(self) -> str:
         s = self.sizes
