@@ -1,4 +1,5 @@
-"""The one place that imports TensorFlow: reading TF1 checkpoints and metagraphs.
+"""The one place outside training (``train/``, which runs Keras and writes TF graphs) that
+imports TensorFlow: reading TF1 and TF2 checkpoints and metagraphs.
 
 Called once per bundle, when its weights are not yet in the cache; everything downstream
 works on plain ``dict[str, np.ndarray]``.

@@ -76,8 +76,8 @@ def vae_tar(name: str, config: str, description: str, extra: str = "") -> HubMod
                     licence=_LICENCE + extra)
 
 
-def js_folder(name: str, family: str, config: str, folder: str, description: str,
-              size_mb: float, extra: str = "") -> HubModel:
+def js(name: str, family: str, config: str, folder: str, description: str,
+       size_mb: float, extra: str = "") -> HubModel:
     """A Magenta.js checkpoint folder, listed as ``<name>-js``."""
     return HubModel(f"{name}-js", MAGENTAJS, family, config, f"{_JS}{folder}", description,
                     size_mb, _LICENCE + extra)

@@ -46,6 +46,7 @@ class Family:
     widget: str = ""  # "module:Class" of its widget
     hub: tuple[HubModel, ...] = ()  # the models Magenta published for it
     trainer: str = ""  # "module:function" that runs ``magwidgets train <family>``
+    exporter: str = ""  # "module:function(run, record, format, out, force)": ``magwidgets export``
     magentajs_type: str = ""  # Magenta.js's model type for its folders ("MusicRNN")
     magentajs_spec: Callable[[str], dict | None] | None = field(default=None, repr=False)
     """config id -> Magenta.js ``config.json`` spec (without ``type``), None where Magenta.js
@@ -62,6 +63,12 @@ class Family:
         if not self.trainer:
             raise BundleError(f"magwidgets cannot train {self.title} models yet")
         return _import(self.trainer)
+
+    def export_function(self) -> Callable[..., Any]:
+        """The function behind ``magwidgets export`` for this family's training runs."""
+        if not self.exporter:
+            raise BundleError(f"magwidgets cannot export {self.title} training runs")
+        return _import(self.exporter)
 
 
 def _import(reference: str) -> Any:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
+from typing import Any
 
 from magwidgets.errors import MagwidgetsError
 from magwidgets.families import family
@@ -70,19 +71,21 @@ def _export(args: argparse.Namespace) -> None:
     out = Path(args.out) if args.out else run.path / EXPORT_NAME[args.format]
     if out.exists() and not args.force:
         raise MagwidgetsError(f"{out} exists; pass --force to overwrite it")
-    if family_id(record["family"]) == "music_vae":
-        from magwidgets.train.vae_cli import export_music_vae
+    family(family_id(record["family"])).export_function()(run, record, args.format, out,
+                                                           args.force)
+    print(f"{out}: written ({args.format})")
 
-        export_music_vae(run, record, args.format, out)
-    elif args.format == "mag":
+
+def export_event_rnn_run(run: Any, record: dict, format: str, out: Path, force: bool) -> None:
+    """``magwidgets export`` for an event-RNN run: a ``.mag`` or a Magenta.js folder."""
+    if format == "mag":
         from magwidgets.train.export_mag import export_run_mag
 
         export_run_mag(run, out)
     else:
         from magwidgets.train.export_js import export_run_magentajs
 
-        export_run_magentajs(run, out, overwrite=args.force)
-    print(f"{out}: written ({args.format})")
+        export_run_magentajs(run, out, overwrite=force)
 
 
 def register(commands: argparse._SubParsersAction) -> None:

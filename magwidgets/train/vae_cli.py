@@ -50,9 +50,11 @@ def train_music_vae_from_args(args: argparse.Namespace) -> dict[str, Any]:
     return record
 
 
-def export_music_vae(run: RunFolder, record: dict[str, Any], format: str, out: Path) -> Path:
+def export_music_vae(run: RunFolder, record: dict[str, Any], format: str, out: Path,
+                     force: bool = False) -> Path:
     """Write a MusicVAE run (``record`` its run.json) as Magenta's checkpoint ``.tar``
-    (``format`` "mag" or "tar") or a Magenta.js folder ("magentajs")."""
+    (``format`` "mag" or "tar") or a Magenta.js folder ("magentajs"); ``force`` is the
+    CLI's ``--force``, which the caller has already checked ``out`` against."""
     if record.get("family") != "music_vae":
         raise MagwidgetsError(f"{run.path}: not a MusicVAE run")
     if format in ("mag", "tar"):

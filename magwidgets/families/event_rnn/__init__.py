@@ -14,6 +14,7 @@ from magwidgets.families.published import HubModel
 from magwidgets.families.registry import Family
 
 TRAINER = "magwidgets.train.cli:train_event_rnn_from_args"
+EXPORTER = "magwidgets.train.cli:export_event_rnn_run"
 
 
 def event_rnn_family(family_id: str, title: str, configs: Mapping[str, RnnConfig],
@@ -23,7 +24,7 @@ def event_rnn_family(family_id: str, title: str, configs: Mapping[str, RnnConfig
     Magenta.js mapping, with the family's own configs, model class, hub entries and widget."""
     return Family(id=family_id, title=title, configs=configs, model=model,
                   recognizes=recognizes, load=load, summary=summary, engine=ENGINE,
-                  widget=widget, hub=hub, trainer=TRAINER, magentajs_type=MAGENTAJS_TYPE,
+                  widget=widget, hub=hub, trainer=TRAINER, exporter=EXPORTER, magentajs_type=MAGENTAJS_TYPE,
                   magentajs_spec=rnn_spec)
 
 

@@ -1,6 +1,6 @@
 """The melody_rnn models Magenta published (sources: ``magwidgets.families.published``)."""
 
-from magwidgets.families.published import bundle, js_folder
+from magwidgets.families.published import bundle, js
 
 MELODY = "Melody RNN pre-trained on thousands of MIDI files"
 
@@ -12,8 +12,8 @@ HUB_MODELS = (
             f"{MELODY}: lookback encoding, repeats phrases one and two bars back"),
     bundle("attention_rnn", "melody_rnn", "attention_rnn",
             f"{MELODY}: attention over the last steps, for longer-term structure"),
-    js_folder("basic_rnn", "melody_rnn", "basic_rnn", "music_rnn/basic_rnn",
+    js("basic_rnn", "melody_rnn", "basic_rnn", "music_rnn/basic_rnn",
         "Melody RNN (Magenta.js), converted from basic_rnn.mag", 13.0),
-    js_folder("melody_rnn", "melody_rnn", "mono_rnn", "music_rnn/melody_rnn",
+    js("melody_rnn", "melody_rnn", "mono_rnn", "music_rnn/melody_rnn",
         "Melody RNN (Magenta.js) over all 128 MIDI pitches (run as mono_rnn)", 13.4),
 )

@@ -14,6 +14,7 @@ FAMILY = Family(
     summary="encodes music into a latent space, samples and interpolates; GrooVAE grooves drums",
     widget="magwidgets.families.music_vae.widget:MusicVAEWidget", hub=HUB_MODELS,
     trainer="magwidgets.train.vae_cli:train_music_vae_from_args",
+    exporter="magwidgets.train.vae_cli:export_music_vae",
     magentajs_type=MAGENTAJS_TYPE, magentajs_spec=vae_spec)
 
 __all__ = ["FAMILY", "VAE_CONFIGS", "EncodedWindow", "MusicVAE", "VAEConfig", "slerp"]
