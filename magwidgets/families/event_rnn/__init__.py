@@ -24,8 +24,8 @@ def event_rnn_family(family_id: str, title: str, configs: Mapping[str, RnnConfig
     Magenta.js mapping, with the family's own configs, model class, hub entries and widget."""
     return Family(id=family_id, title=title, configs=configs, model=model,
                   recognizes=recognizes, load=load, summary=summary, engine=ENGINE,
-                  widget=widget, hub=hub, trainer=TRAINER, exporter=EXPORTER, magentajs_type=MAGENTAJS_TYPE,
-                  magentajs_spec=rnn_spec)
+                  widget=widget, hub=hub, trainer=TRAINER, exporter=EXPORTER,
+                  magentajs_type=MAGENTAJS_TYPE, magentajs_spec=rnn_spec)
 
 
 __all__ = ["EventRNN", "Generation", "RnnConfig", "event_rnn_family"]

@@ -16,6 +16,7 @@ from typing import Any, Callable
 import numpy as np
 
 from magwidgets.engine.lstm import State, take_state
+from magwidgets.families.event_rnn.options import Search
 
 
 def copy_track(track: Any) -> Any:
@@ -90,9 +91,11 @@ def _prune(beam: Beam, keep: int) -> Beam:
     return beam if kept == list(range(len(beam.events))) else beam.take(kept)
 
 
-def beam_search(initial: Beam, step: StepFn, num_steps: int, beam_size: int,
-                branch_factor: int, steps_per_iteration: int) -> Beam:
-    """Extend the single-entry ``initial`` beam by ``num_steps``; return the best entry."""
+def beam_search(initial: Beam, step: StepFn, num_steps: int, search: Search) -> Beam:
+    """Extend the single-entry ``initial`` beam by ``num_steps`` with ``search``'s beam size,
+    branch factor and steps per iteration; return the best entry."""
+    beam_size, branch_factor = search.beam_size, search.branch_factor
+    steps_per_iteration = search.steps_per_iteration
     beam = initial.take([0] * beam_size)
     first_iteration_steps = (num_steps - 1) % steps_per_iteration + 1
     beam = _branch(beam, step, branch_factor, first_iteration_steps)

@@ -300,11 +300,8 @@ class EventRNN(abc.ABC):
         inputs = np.asarray(self.encoder.get_inputs_batch([track], full_length=True))
         initial = Beam([track], inputs, self.network.zero_state(1), np.zeros(1))
         rng = search.rng()
-        best = beam_search(
-            initial, lambda beam: self._step(beam, search.temperature, rng),
-            num_steps=planned.end_step - planned.start_step, beam_size=search.beam_size,
-            branch_factor=search.branch_factor,
-            steps_per_iteration=search.steps_per_iteration)
+        best = beam_search(initial, lambda beam: self._step(beam, search.temperature, rng),
+                           planned.end_step - planned.start_step, search)
         track = best.events[0]
         self._from_model_range(track, shift)
         steps_per_second = note_seq.steps_per_quarter_to_steps_per_second(

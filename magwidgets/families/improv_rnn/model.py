@@ -101,21 +101,21 @@ class ImprovRNN(MelodyRNN):
                 "chords=['C', 'Am', 'F', 'G7'] (one per bar, repeated) or give the primer "
                 "CHORD_SYMBOL text annotations")
         self._check_primer(sequence)
-        section = self._plan(sequence, section)
-        quantized = section.quantized_primer
+        planned = self._plan(sequence, section)
+        quantized = planned.quantized_primer
         steps_per_second = note_seq.steps_per_quarter_to_steps_per_second(
-            self.config.steps_per_quarter, section.qpm)
+            self.config.steps_per_quarter, planned.qpm)
         if chords is not None:
-            add_chords(quantized, chords, section.end_step, steps_per_second)
-        progression = extract_progression(quantized, section.end_step, self._triads_only,
+            add_chords(quantized, chords, planned.end_step, steps_per_second)
+        progression = extract_progression(quantized, planned.end_step, self._triads_only,
                                           from_argument=chords is not None)
 
         rendered_chords = copy.deepcopy(progression)  # all of them, from step 0
-        melody = self._extract_track(quantized, section.start_step)
+        melody = self._extract_track(quantized, planned.start_step)
         # Chords and melody start on the same step (Magenta cuts the chords' wrong end here
         # and then fails its own assertion; the intent is to drop the steps before).
-        progression.set_length(section.end_step - melody.start_step, from_left=True)
-        melody.set_length(section.start_step - melody.start_step)
+        progression.set_length(planned.end_step - melody.start_step, from_left=True)
+        melody.set_length(planned.start_step - melody.start_step)
         primer_steps = len(melody)
 
         shift = self._to_model_range(melody)
@@ -127,19 +127,16 @@ class ImprovRNN(MelodyRNN):
         initial = Beam([melody], inputs, self.network.zero_state(1), np.zeros(1),
                        controls=[controls])
         rng = search.rng()
-        best = beam_search(
-            initial, lambda beam: self._step(beam, search.temperature, rng),
-            num_steps=section.end_step - section.start_step, beam_size=search.beam_size,
-            branch_factor=search.branch_factor,
-            steps_per_iteration=search.steps_per_iteration)
+        best = beam_search(initial, lambda beam: self._step(beam, search.temperature, rng),
+                           planned.end_step - planned.start_step, search)
         melody = best.events[0]
         self._from_model_range(melody, shift)
         return Generation(
-            sequence=_lead_sheet(melody, rendered_chords, section.qpm),
+            sequence=_lead_sheet(melody, rendered_chords, planned.qpm),
             log_likelihood=float(best.scores[0]),
             primer_steps=primer_steps,
             generated_steps=len(melody) - primer_steps,
-            generated_start=section.start_step / steps_per_second,
+            generated_start=planned.start_step / steps_per_second,
         )
 
 

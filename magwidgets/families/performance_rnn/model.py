@@ -167,7 +167,5 @@ class PerformanceRNN(EventRNN):
                            np.zeros(1), controls=[controls])
             step = lambda beam: self._step(  # noqa: E731
                 beam, search.temperature, rng, extend_controls=extender)
-        best = beam_search(initial, step, num_steps=rnn_steps, beam_size=search.beam_size,
-                           branch_factor=search.branch_factor,
-                           steps_per_iteration=search.steps_per_iteration)
+        best = beam_search(initial, step, rnn_steps, search)
         return best.events[0], float(best.scores[0])

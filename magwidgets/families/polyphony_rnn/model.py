@@ -147,9 +147,9 @@ class PolyphonyRNN(EventRNN):
             if not isinstance(value, (bool, np.bool_)):
                 raise GenerationError(f"{name} must be True or False, got {value!r}")
         self._check_primer(sequence)
-        section = self._plan(sequence, section)
-        primer_track = self._extract_track(section.quantized_primer, section.start_step)
-        primer_track.set_length(section.start_step - primer_track.start_step)
+        planned = self._plan(sequence, section)
+        primer_track = self._extract_track(planned.quantized_primer, planned.start_step)
+        primer_track.set_length(planned.start_step - primer_track.start_step)
         primer_track.trim_trailing_end_events()
         primer_steps = primer_track.num_steps
 
@@ -160,9 +160,9 @@ class PolyphonyRNN(EventRNN):
         if condition_on_primer:
             track = primer_track
         else:
-            track = PolyphonicTrack(start_step=section.start_step,
+            track = PolyphonicTrack(start_step=planned.start_step,
                                     steps_per_quarter=self.config.steps_per_quarter)
-        total_steps = track.num_steps + section.end_step - section.start_step
+        total_steps = track.num_steps + planned.end_step - planned.start_step
         rng = search.rng()
         track, score = generate_in_rounds(
             track, total_steps, lambda missing: RNN_STEPS_PER_STEP * missing,
@@ -178,15 +178,15 @@ class PolyphonyRNN(EventRNN):
             base = music_pb2.NoteSequence()
             base.CopyFrom(sequence)
             if not base.tempos:
-                base.tempos.add(qpm=section.qpm)
+                base.tempos.add(qpm=planned.qpm)
         steps_per_second = note_seq.steps_per_quarter_to_steps_per_second(
-            self.config.steps_per_quarter, section.qpm)
+            self.config.steps_per_quarter, planned.qpm)
         return Generation(
-            sequence=track.to_sequence(section.qpm, base),
+            sequence=track.to_sequence(planned.qpm, base),
             log_likelihood=score,
             primer_steps=primer_steps,
-            generated_steps=section.end_step - section.start_step,
-            generated_start=section.start_step / steps_per_second,
+            generated_steps=planned.end_step - planned.start_step,
+            generated_start=planned.start_step / steps_per_second,
         )
 
     def _generate_round(self, track: PolyphonicTrack, rnn_steps: int, inject, search: Search,
@@ -199,7 +199,6 @@ class PolyphonyRNN(EventRNN):
         initial = Beam([track], self._inputs_array(inputs), self.network.zero_state(1),
                        np.zeros(1))
         best = beam_search(
-            initial, lambda beam: self._step(beam, search.temperature, rng, inject),
-            num_steps=rnn_steps, beam_size=search.beam_size, branch_factor=search.branch_factor,
-            steps_per_iteration=search.steps_per_iteration)
+            initial, lambda beam: self._step(beam, search.temperature, rng, inject), rnn_steps,
+            search)
         return best.events[0], float(best.scores[0])
