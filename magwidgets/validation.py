@@ -51,5 +51,5 @@ def refuse_unknown(names: Iterable[str], known: Sequence[str], what: str,
     for name in names:
         if name not in known:
             close = difflib.get_close_matches(name, known, n=2, cutoff=0.6)
-            hint = f"did you mean {' or '.join(close)}? " if close else ""
+            hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
             raise error(f"{what} '{name}'; {hint}known: {', '.join(known)}")

@@ -118,7 +118,7 @@ def test_every_family_with_a_widget_can_import_it():
 
 def test_a_misspelt_widget_setting_is_refused_with_the_nearest_name():
     with pytest.raises(mw.MagwidgetsError, match="no setting 'temprature'; did you mean "
-                                                 "temperature"):
+                                                 "'temperature'"):
         mw.DrumsRNNWidget("starter:drums", temprature=1.2)
     assert mw.DrumsRNNWidget("starter:drums", temperature=1.2).temperature == 1.2
 

@@ -162,7 +162,7 @@ def test_predict_proba_checks_the_input_shape(models):
 
 
 @pytest.mark.parametrize("options, message", [
-    (dict(temprature=1.2), "takes no option 'temprature'; did you mean temperature"),
+    (dict(temprature=1.2), "takes no option 'temprature'; did you mean 'temperature'"),
     (dict(seed=-1), "seed must be an integer from 0 to"),
     (dict(seed="abc"), "seed must be an integer"),
     (dict(temperature="1.0"), "temperature must be a number"),
@@ -180,5 +180,5 @@ def test_family_options_are_typed_keywords(models):
                                                     "inject_primer_during_generation")
     assert models["chord_pitches_improv"].family_options() == ("chords",)
     assert models["drum_kit"].family_options() == ()
-    with pytest.raises(mw.GenerationError, match="did you mean chords"):
+    with pytest.raises(mw.GenerationError, match="did you mean 'chords'"):
         models["chord_pitches_improv"].generate(steps=4, chord=["C"])

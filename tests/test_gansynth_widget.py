@@ -47,5 +47,5 @@ def test_settings_are_checked(model):
     with pytest.raises(Exception, match="pitch"):
         widget.pitch = 90
     assert widget.pitch == 60
-    with pytest.raises(mw.MagwidgetsError, match="did you mean pitch"):
+    with pytest.raises(mw.MagwidgetsError, match="did you mean 'pitch'"):
         GANSynthWidget(model, pich=61)

@@ -12,7 +12,6 @@ stacks (2 x fc_size floats a frame) and run forward and backward over all of the
 
 from __future__ import annotations
 
-import difflib
 import os
 import threading
 from collections import deque
@@ -31,6 +30,7 @@ from magwidgets.families.onsets_frames.layers import LstmRunner, Workspace, sigm
 from magwidgets.families.onsets_frames.mel import SAMPLE_RATE, mel_spectrogram
 from magwidgets.families.onsets_frames.network import PITCHES, Network, build_network
 from magwidgets.io.waveform import read_audio
+from magwidgets.validation import refuse_unknown
 
 Audio = Union[np.ndarray, str, Path, bytes]
 HEADS = ("onset_probs", "offset_probs", "frame_probs", "velocity_values")
@@ -54,12 +54,7 @@ def _one_blas_thread():
 
 def _decoding(thresholds: dict) -> Decoding:
     """Decoding settings from keywords, refusing unknown ones with the nearest names."""
-    known = list(Decoding.__dataclass_fields__)
-    for name in thresholds:
-        if name not in known:
-            close = difflib.get_close_matches(name, known, n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else f"; known: {', '.join(known)}"
-            raise GenerationError(f"unknown decoding setting '{name}'{hint}")
+    refuse_unknown(thresholds, list(Decoding.__dataclass_fields__), "unknown decoding setting")
     return Decoding(**thresholds)
 
 
