@@ -76,8 +76,12 @@ def serve_notebook(notebook: Path, log: Path | None = None) -> Iterator[str]:
                     time.sleep(0.5)
             yield f"http://127.0.0.1:{port}/"
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            server.terminate()  # Voila shuts its kernels down first: slow on a loaded machine
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait(timeout=30)
 
 
 @contextmanager
